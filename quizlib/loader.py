@@ -1,0 +1,283 @@
+"""Load bank files and turn every problem into a located, readable error.
+
+Authors edit YAML by hand, so an error must say *where*: ``file:line:column``,
+the question id, the field and what is wrong, and it must list every error in
+the file at once. We compose the YAML node tree with PyYAML's libyaml parser
+(node marks carry line and column), record the position of every key and list
+item, then map each pydantic error location back through that table.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from pydantic import ValidationError
+import yaml
+
+from .models import QUESTION_TYPES, Bank, MatchPair, Objective, Option, AcceptedAnswer, OrderItem
+from .schema_versions import SchemaVersionError, upgrade
+
+Path_ = tuple[str | int, ...]
+
+BANK_SUFFIXES = (".yml", ".yaml")
+
+_KNOWN_KEYS = sorted(
+    {
+        name
+        for model in (Bank, Objective, Option, AcceptedAnswer, MatchPair, OrderItem, *QUESTION_TYPES.values())
+        for name in model.model_fields
+    }
+)
+
+
+@dataclass(frozen=True, order=True)
+class BankError:
+    """One problem in one bank file, located precisely enough to jump to in an editor."""
+
+    file: str
+    line: int
+    column: int
+    field: str
+    message: str
+    question_id: str | None = None
+
+    def __str__(self) -> str:
+        where = f"question '{self.question_id}', " if self.question_id else ""
+        what = f"{where}field '{self.field}': " if self.field else where
+        return f"{self.file}:{self.line}:{self.column}: {what}{self.message}"
+
+
+class BankLoadError(Exception):
+    """All the errors of one or more bank files."""
+
+    def __init__(self, errors: list[BankError]):
+        self.errors = sorted(errors)
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
+@dataclass
+class LoadReport:
+    banks: dict[Path, Bank] = field(default_factory=dict)
+    errors: list[BankError] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# YAML 1.2 core schema for booleans: an answer written `No` or `on` stays text
+# (PyYAML's YAML 1.1 default would turn it into a boolean); dates stay text too.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _BankLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+    pass
+
+
+_BankLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL_TAG := "tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+_BankLoader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
+def _field_name(path: Path_) -> str:
+    """``("questions", 0, "difficulty")`` -> ``questions[0].difficulty``."""
+    name = ""
+    for part in path:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name
+
+
+def _compose(text: str, filename: str, positions: dict[Path_, tuple[int, int]], errors: list[BankError]) -> Any:
+    """Parse with libyaml and build plain Python data, recording 1-based positions.
+
+    Composing nodes ourselves (rather than ``safe_load``) keeps every key's and
+    item's mark, and lets us report *every* duplicate key instead of keeping the last.
+    """
+    loader = _BankLoader(text)
+    try:
+        root = loader.get_single_node()
+
+        def build(node: yaml.Node, path: Path_) -> Any:
+            if isinstance(node, yaml.MappingNode):
+                out: dict[Any, Any] = {}
+                for key_node, value_node in node.value:
+                    key = loader.construct_object(key_node, deep=True)
+                    mark = key_node.start_mark
+                    if not isinstance(key, (str, int, float, bool)) or key is None:
+                        errors.append(BankError(filename, mark.line + 1, mark.column + 1, "", "YAML: keys must be plain text"))
+                        continue
+                    key = str(key) if not isinstance(key, bool) else key
+                    if key in out:
+                        errors.append(BankError(
+                            filename, mark.line + 1, mark.column + 1, _field_name(path + (key,)),
+                            f"duplicate key '{key}' (each key may appear once)",
+                        ))
+                        continue
+                    positions[path + (key,)] = (mark.line + 1, mark.column + 1)
+                    out[key] = build(value_node, path + (key,))
+                return out
+            if isinstance(node, yaml.SequenceNode):
+                items = []
+                for i, item in enumerate(node.value):
+                    positions[path + (i,)] = (item.start_mark.line + 1, item.start_mark.column + 1)
+                    items.append(build(item, path + (i,)))
+                return items
+            return loader.construct_object(node, deep=True)
+
+        return None if root is None else build(root, ())
+    finally:
+        loader.dispose()
+
+
+def _friendly(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        key = str(error["loc"][-1]) if error.get("loc") else ""
+        near = difflib.get_close_matches(key, _KNOWN_KEYS, n=1)
+        hint = f"; did you mean '{near[0]}'?" if near else ""
+        return f"unknown key '{key}' (not part of the bank format){hint}"
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        tag = (error.get("ctx") or {}).get("tag")
+        if kind == "union_tag_not_found":
+            return f"missing 'type'; one of: {', '.join(QUESTION_TYPES)}"
+        near = difflib.get_close_matches(str(tag), list(QUESTION_TYPES), n=1)
+        hint = f"; did you mean '{near[0]}'?" if near else ""
+        return f"unknown question type '{tag}' (one of: {', '.join(QUESTION_TYPES)}){hint}"
+    if kind == "literal_error" and error.get("loc") == ("schema_version",):
+        return f"schema_version must be 1, got {error.get('input')!r}"
+    return str(error.get("msg", "invalid value"))
+
+
+def locate(
+    loc: tuple[Any, ...], data: Any, positions: dict[Path_, tuple[int, int]]
+) -> tuple[Path_, str | None, str]:
+    """Map a pydantic error location onto the raw document.
+
+    Returns the deepest existing raw path, the question id it falls in, and a
+    readable field name. Union tags (``questions.3.single.options``) are skipped:
+    they name the variant, not a key in the file.
+    """
+    node, real, fields = data, (), []
+    for part in loc:
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
+            node, real = node[part], real + (part,)
+            fields.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node, real = node[part], real + (part,)
+            fields.append(f"[{part}]")
+        elif isinstance(node, dict) and isinstance(part, str) and part in QUESTION_TYPES:
+            continue  # discriminator tag
+        elif isinstance(part, str) and part.startswith("function-"):
+            continue  # validator wrapper
+        else:
+            fields.append(str(part))
+            break
+    qid = None
+    if len(real) >= 2 and real[0] == "questions" and isinstance(data, dict):
+        q = data["questions"][real[1]] if isinstance(data.get("questions"), list) else None
+        if isinstance(q, dict) and isinstance(q.get("id"), str):
+            qid = q["id"]
+            # The question is named separately; drop "questions[i]" from the field.
+            fields = fields[2:]
+    name = ""
+    for f in fields:
+        name += f if f.startswith("[") or not name else "." + f
+    return real, qid, name
+
+
+def _position(real: Path_, positions: dict[Path_, tuple[int, int]]) -> tuple[int, int]:
+    while real:
+        if real in positions:
+            return positions[real]
+        real = real[:-1]
+    return (1, 1)
+
+
+def parse_bank(text: str, filename: str) -> Bank:
+    """Parse and validate one bank's text; raises :class:`BankLoadError` listing every problem."""
+    positions: dict[Path_, tuple[int, int]] = {}
+    errors: list[BankError] = []
+    try:
+        raw = _compose(text, filename, positions, errors)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = " ".join(str(p) for p in (exc.context, exc.problem) if p) or str(exc)
+        raise BankLoadError([BankError(filename, line, col, "", f"YAML: {problem}")]) from None
+    except yaml.YAMLError as exc:
+        raise BankLoadError([BankError(filename, 1, 1, "", f"YAML: {exc}")]) from None
+    if not isinstance(raw, dict):
+        raise BankLoadError([BankError(filename, 1, 1, "", "a bank file must be a YAML mapping")])
+    try:
+        raw = upgrade(raw)
+    except SchemaVersionError as exc:
+        line, col = positions.get(("schema_version",), (1, 1))
+        raise BankLoadError([BankError(filename, line, col, "schema_version", str(exc))]) from None
+    try:
+        bank = Bank.model_validate(raw)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            loc = tuple(err["loc"])
+            if err["type"] == "union_tag_invalid":
+                loc += ("type",)  # point at the `type:` line, not the item
+            real, qid, name = locate(loc, raw, positions)
+            line, col = _position(real, positions)
+            errors.append(BankError(filename, line, col, name, _friendly(err), qid))
+        raise BankLoadError(errors) from None
+    if errors:  # duplicate keys in an otherwise valid file
+        raise BankLoadError(errors)
+    return bank
+
+
+def load_bank(path: str | Path) -> Bank:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BankLoadError([BankError(str(path), 1, 1, "", f"cannot read file: {exc}")]) from None
+    return parse_bank(text, str(path))
+
+
+def iter_bank_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    for p in map(Path, paths):
+        if p.is_dir():
+            yield from sorted(f for f in p.rglob("*") if f.suffix in BANK_SUFFIXES and f.is_file())
+        else:
+            yield p
+
+
+def load_banks(paths: Iterable[str | Path]) -> LoadReport:
+    """Load every bank under ``paths``, collecting (not raising) errors, and check ids across banks."""
+    report = LoadReport()
+    for path in iter_bank_files(paths):
+        report.files += 1
+        try:
+            report.banks[path] = load_bank(path)
+        except BankLoadError as exc:
+            report.errors.extend(exc.errors)
+    seen: dict[str, Path] = {}
+    for path, bank in report.banks.items():
+        if bank.page in seen:
+            report.errors.append(
+                BankError(str(path), 1, 1, "page", f"page '{bank.page}' already has a bank: {seen[bank.page]}")
+            )
+        seen.setdefault(bank.page, path)
+    return report
+
+
+def dump_bank(bank: Bank) -> str:
+    """YAML text of ``bank`` that :func:`parse_bank` reads back to an equal bank.
+
+    Derived ids are written out, so a dumped bank pins its option ids.
+    """
+    data = bank.model_dump(mode="json", exclude_none=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

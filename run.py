@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Set up and run the project with nothing but Python 3.11+ and git.
+
+    python3 run.py book    # create .venv, install, build the book into _build/html
+    python3 run.py test    # create .venv, install, run every test (the CI command)
+
+Both commands are idempotent: the virtual environment is reinstalled only when
+pyproject.toml changes. On a machine where we are root with apt-get (CI), the
+test command also installs Debian's Chromium for the browser tests if missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".installed"
+SYSTEM_PACKAGES = {"/usr/bin/chromium": ["chromium"]}
+
+
+def sh(*cmd: str | Path, **kw) -> None:
+    print("+", " ".join(map(str, cmd)), flush=True)
+    subprocess.run([str(c) for c in cmd], check=True, **kw)
+
+
+def ensure_venv() -> None:
+    """Create .venv and install the package with its dev extras when pyproject.toml changed."""
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == digest:
+        return
+    if not (BIN / "python").exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    sh(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    sh(BIN / "python", "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[dev]")
+    STAMP.write_text(digest)
+
+
+def ensure_system_packages() -> None:
+    """Install Debian packages the browser tests use, when we can (root + apt-get)."""
+    missing = [pkg for path, pkgs in SYSTEM_PACKAGES.items() if not Path(path).exists() for pkg in pkgs]
+    if not missing:
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        print(f"note: {', '.join(missing)} not installed and not root; browser tests will skip", flush=True)
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    sh("apt-get", "update", "-qq", env=env)
+    sh("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=env)
+
+
+def build_book(extra: list[str]) -> int:
+    cmd = [BIN / "jupyter-book", "build", ROOT, "--builder", "html", "-W", "-n", "--keep-going", *extra]
+    print("+", " ".join(map(str, cmd)), flush=True)
+    return subprocess.run([str(c) for c in cmd]).returncode
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"book", "test"}:
+        print(__doc__)
+        return 2
+    ensure_venv()
+    if argv[0] == "book":
+        return build_book(argv[1:])
+    ensure_system_packages()
+    return subprocess.run([str(BIN / "python"), "-m", "pytest", *argv[1:]], cwd=ROOT).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
