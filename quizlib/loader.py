@@ -202,8 +202,29 @@ def _position(real: Path_, positions: dict[Path_, tuple[int, int]]) -> tuple[int
     return (1, 1)
 
 
+@dataclass(frozen=True)
+class LocatedBank:
+    """A bank plus where each key and item sat in its file, for tools (lint) that report lines."""
+
+    bank: Bank
+    file: str
+    positions: dict[Path_, tuple[int, int]]
+
+    def line_of(self, *path: str | int) -> int:
+        """1-based line of ``path`` (e.g. ``("questions", 3, "prompt")``), or of its nearest parent."""
+        return _position(tuple(path), self.positions)[0]
+
+    def question_line(self, index: int) -> int:
+        return self.line_of("questions", index)
+
+
 def parse_bank(text: str, filename: str) -> Bank:
     """Parse and validate one bank's text; raises :class:`BankLoadError` listing every problem."""
+    return parse_bank_located(text, filename).bank
+
+
+def parse_bank_located(text: str, filename: str) -> LocatedBank:
+    """Like :func:`parse_bank`, keeping the position table."""
     positions: dict[Path_, tuple[int, int]] = {}
     errors: list[BankError] = []
     try:
@@ -235,16 +256,20 @@ def parse_bank(text: str, filename: str) -> Bank:
         raise BankLoadError(errors) from None
     if errors:  # duplicate keys in an otherwise valid file
         raise BankLoadError(errors)
-    return bank
+    return LocatedBank(bank, filename, positions)
 
 
 def load_bank(path: str | Path) -> Bank:
+    return load_bank_located(path).bank
+
+
+def load_bank_located(path: str | Path) -> LocatedBank:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise BankLoadError([BankError(str(path), 1, 1, "", f"cannot read file: {exc}")]) from None
-    return parse_bank(text, str(path))
+    return parse_bank_located(text, str(path))
 
 
 def iter_bank_files(paths: Iterable[str | Path]) -> Iterator[Path]:
