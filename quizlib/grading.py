@@ -18,7 +18,7 @@ matching        mapping of pair id to chosen right id, ``{"p1": "p2"}``
 ordering        list of item ids in the student's order
 ==============  ==========================================================
 
-The same rules are implemented in ``static/quiz.js`` for the in-page quizzes;
+The same rules are implemented in ``static/quizlib.js`` for the in-page quizzes;
 ``tests/test_e2e_grading_parity.py`` checks both give identical scores.
 """
 
@@ -127,8 +127,8 @@ _TRUE_WORDS = {"true": True, "false": False}
 
 
 def _grade_true_false(q: TrueFalse, value: Any) -> tuple[float, tuple[str, ...]]:
-    if isinstance(value, str) and value.strip().lower() in _TRUE_WORDS:
-        value = _TRUE_WORDS[value.strip().lower()]
+    if isinstance(value, str) and value.strip(WHITESPACE).lower() in _TRUE_WORDS:
+        value = _TRUE_WORDS[value.strip(WHITESPACE).lower()]
     if not isinstance(value, bool):
         raise InvalidResponse(f"expected true or false, got {_describe(value)}")
     fb = q.feedback_true if value else q.feedback_false
@@ -145,12 +145,12 @@ def _grade_short(q: ShortAnswer, value: Any) -> tuple[float, tuple[str, ...]]:
         raise InvalidResponse(f"expected text, got {_describe(value)}")
     if len(value) > MAX_ANSWER_CHARS:
         raise InvalidResponse(f"answer longer than {MAX_ANSWER_CHARS} characters")
-    given = normalize_text(value) if q.normalize else value.strip()
+    given = normalize_text(value) if q.normalize else value.strip(WHITESPACE)
     best: float | None = None
     feedback: tuple[str, ...] = ()
     for answer in q.answers:
         if answer.text is not None:
-            expected = normalize_text(answer.text) if q.normalize else answer.text.strip()
+            expected = normalize_text(answer.text) if q.normalize else answer.text.strip(WHITESPACE)
             hit = given == expected
         else:
             hit = _compiled(answer.regex or "").fullmatch(given) is not None
@@ -160,16 +160,20 @@ def _grade_short(q: ShortAnswer, value: Any) -> tuple[float, tuple[str, ...]]:
     return (best or 0.0), feedback
 
 
+# One decimal syntax for typed numbers, shared with static/quizlib.js: Python's float()
+# also takes "1_000", "inf" and non-ASCII digits, which JavaScript's Number() does not.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+#: Whitespace trimmed from typed answers; ASCII only, so both graders agree exactly.
+WHITESPACE = " \t\n\r\f\v"
+
+
 def _parse_number(value: Any) -> float:
     if isinstance(value, bool):
         raise InvalidResponse(f"expected a number, got {_describe(value)}")
     if isinstance(value, (int, float)):
         number = float(value)
-    elif isinstance(value, str) and len(value) <= 64:
-        try:
-            number = float(value.strip())
-        except ValueError:
-            raise InvalidResponse(f"expected a number, got {_describe(value)}") from None
+    elif isinstance(value, str) and len(value) <= 64 and _NUMBER.fullmatch(value.strip(WHITESPACE)):
+        number = float(value.strip(WHITESPACE))
     else:
         raise InvalidResponse(f"expected a number, got {_describe(value)}")
     if not math.isfinite(number):
@@ -222,7 +226,7 @@ _GRADERS: dict[type, Callable[[Any, Any], tuple[float, tuple[str, ...]]]] = {
 
 
 def _is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (
+    return value is None or (isinstance(value, str) and not value.strip(WHITESPACE)) or (
         isinstance(value, (list, tuple, dict)) and not value
     )
 

@@ -5,7 +5,7 @@ We compare answers after: lower-casing, Unicode compatibility decomposition (NFK
 dropping combining marks (so "attaché" == "attache"), turning every punctuation,
 symbol, separator and control character into a space, and collapsing runs of
 spaces. Each step uses a Unicode general category rather than an ASCII list so
-that ``static/quiz.js`` can apply the identical rule with ``\\p{...}`` classes.
+that ``static/quizlib.js`` can apply the identical rule with ``\\p{...}`` classes.
 """
 
 from __future__ import annotations

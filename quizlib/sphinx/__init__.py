@@ -1,12 +1,20 @@
-"""Sphinx extension providing the ``quiz`` directive (placeholder registration).
+"""Sphinx extension: ``quiz`` directive rendering a bank as an interactive practice quiz.
 
-Enabled from ``_config.yml`` via ``sphinx.extra_extensions``.
+Enable it in ``_config.yml`` (Jupyter Book) or ``conf.py`` with ``quizlib.sphinx``.
+Laid out as sphinx-design does: each component has its own module exposing
+``setup_<thing>(app)``; this file only calls them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from sphinx.application import Sphinx
 
-def setup(app: Any) -> dict[str, Any]:
-    return {"version": "0.1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+from .. import __version__
+from .quiz import setup_quiz
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    setup_quiz(app)
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
