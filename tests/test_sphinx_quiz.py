@@ -2,46 +2,20 @@
 
 from __future__ import annotations
 
-import io
 import json
-import re
 import shutil
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from sphinx.errors import SphinxError
-from sphinx.testing.util import SphinxTestApp
 
 from quizlib.grading import grade
 from quizlib.html import PRACTICE_NOTE
 
 from .conftest import FIXTURES
+from .sphinx_build import Build
 
 BOOK = FIXTURES / "sphinx_book"
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-
-
-class Build:
-    def __init__(self, src: Path):
-        self.src = src
-        self.out = src / "_build" / "html"
-        self.doctrees = src / "_build" / "doctrees"
-
-    def run(self) -> tuple[str, str, int]:
-        status, warning = io.StringIO(), io.StringIO()
-        app = SphinxTestApp("html", srcdir=self.src, status=status, warning=warning, freshenv=False)
-        try:
-            app.build()
-        except SphinxError as exc:
-            warning.write(f"\n{exc.category}: {exc}\n")
-            return ANSI.sub("", status.getvalue()), ANSI.sub("", warning.getvalue()), 2
-        finally:
-            app.cleanup()  # unregisters docutils nodes/directives so the next build starts clean
-        return ANSI.sub("", status.getvalue()), ANSI.sub("", warning.getvalue()), app.statuscode
-
-    def soup(self, page: str) -> BeautifulSoup:
-        return BeautifulSoup((self.out / f"{page}.html").read_text(), "html.parser")
 
 
 @pytest.fixture
@@ -61,12 +35,16 @@ def built(tmp_path_factory) -> Build:
     return b
 
 
+def soup_of(build: Build, page: str) -> BeautifulSoup:
+    return BeautifulSoup((build.out / f"{page}.html").read_text(), "html.parser")
+
+
 def forms(soup) -> dict[str, object]:
     return {f["data-q"].rsplit("/", 1)[1]: f for f in soup.select("section.qz form.qz-q")}
 
 
 def test_every_question_is_an_accessible_fieldset(built):
-    soup = built.soup("page")
+    soup = soup_of(built, "page")
     qs = forms(soup)
     assert len(qs) == 10
     for form in qs.values():
@@ -80,7 +58,7 @@ def test_every_question_is_an_accessible_fieldset(built):
 
 
 def test_inputs_per_type(built):
-    qs = forms(built.soup("page"))
+    qs = forms(soup_of(built, "page"))
     assert [i["type"] for i in qs["single-1"].select("input")] == ["radio"] * 3
     assert [i["type"] for i in qs["multi-1"].select("input")] == ["checkbox"] * 4
     assert [i["value"] for i in qs["tf-1"].select("input")] == ["true", "false"]
@@ -94,7 +72,7 @@ def test_inputs_per_type(built):
 
 
 def test_markdown_rendered_and_answers_behind_details(built, fixture_bank):
-    qs = forms(built.soup("page"))
+    qs = forms(soup_of(built, "page"))
     assert qs["single-1"].select_one(".qz-p em").get_text() == "every two years"
     assert "RIMPAC" in qs["single-1"].select_one("details .qz-k").get_text()
     assert qs["order-1"].select_one("details .qz-k").get_text().count("→") == 3
@@ -103,25 +81,25 @@ def test_markdown_rendered_and_answers_behind_details(built, fixture_bank):
 
 
 def test_source_links_point_at_headings(built):
-    soup = built.soup("page")
+    soup = soup_of(built, "page")
     qs = forms(soup)
     link = qs["tf-1"].select_one(".qz-s a")
     assert link["href"] == "#fixture-exercises" and link.get_text() == "Exercises"
     assert soup.find(id="fixture-exercises") is not None
-    review = forms(built.soup("review"))
+    review = forms(soup_of(built, "review"))
     assert all(f.select_one(".qz-s a")["href"].startswith("page.html#") for f in review.values())
 
 
 def test_key_in_page_grades_like_python(built, fixture_bank):
     """The emitted key is what the page grades with; check it carries the same answers."""
-    qs = forms(built.soup("page"))
+    qs = forms(soup_of(built, "page"))
     key = json.loads(qs["single-1"]["data-key"])
     assert key == {"t": "single", "o": ["a", "b", "c"], "c": "b"}
     assert grade(fixture_bank.question("single-1"), key["c"]).correct
 
 
 def test_practice_note_and_assets_only_on_quiz_pages(built):
-    page, other = built.soup("page"), built.soup("other")
+    page, other = soup_of(built, "page"), soup_of(built, "other")
     assert page.select_one(".qz-note").get_text() == PRACTICE_NOTE
     assert page.find("script", src=lambda s: s and "quizlib.js" in s)
     assert page.find("link", href=lambda s: s and "quizlib.css" in s)
@@ -130,13 +108,13 @@ def test_practice_note_and_assets_only_on_quiz_pages(built):
 
 
 def test_review_draws_seeded_sample(built):
-    first = list(forms(built.soup("review")))
+    first = list(forms(soup_of(built, "review")))
     assert len(first) == 4
     # A fresh build elsewhere draws exactly the same questions in the same order.
     other = Build(built.src.parent / "again")
     shutil.copytree(BOOK, other.src)
     other.run()
-    assert list(forms(other.soup("review"))) == first
+    assert list(forms(soup_of(other, "review"))) == first
 
 
 def test_broken_bank_fails_with_page_and_bank_location(book):
