@@ -10,6 +10,7 @@ the markup once, so the page works, answers included, without JavaScript.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
@@ -49,14 +50,24 @@ class QuizItem:
         return f"{self.bank_id}/{self.question.id}"
 
 
+def compact_json(value: Any) -> Markup:
+    """JSON without spaces, safe inside a single-quoted HTML attribute (as Jinja's tojson escapes)."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    for ch, esc in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("'", "\\u0027")):
+        text = text.replace(ch, esc)
+    return Markup(text)
+
+
 @lru_cache(maxsize=1)
 def _env() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("quizlib", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["compact_json"] = compact_json
+    return env
 
 
 def answer_key(q: QuestionBase) -> dict[str, Any]:

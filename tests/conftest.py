@@ -17,3 +17,13 @@ def fixture_bank() -> Bank:
 
 
 from .test_book_build import built_book  # noqa: E402,F401  (session fixture shared by book tests)
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    """One headless Chromium for the whole session (Playwright allows one sync session per process)."""
+    from .browser import chromium, require_chromium
+
+    require_chromium()
+    with chromium() as browser:
+        yield browser

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from quizlib.grading import grade
 
-from .browser import chromium, require_chromium, serve
+from .browser import serve
 from .conftest import FIXTURES
 from .sphinx_build import Build
 from .strategies import json_values
@@ -26,17 +26,18 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
-    require_chromium()
+def page(tmp_path_factory, chromium_browser):
     src = tmp_path_factory.mktemp("parity") / "book"
     shutil.copytree(FIXTURES / "sphinx_book", src)
     _, warnings, code = Build(src).run()
     assert code == 0, warnings
-    with serve(src / "_build" / "html") as url, chromium() as browser:
-        pg = browser.new_page()
+    with serve(src / "_build" / "html") as url:
+        context = chromium_browser.new_context()
+        pg = context.new_page()
         pg.goto(f"{url}/page.html")
         pg.wait_for_function("window.quizlib !== undefined")
         yield pg
+        context.close()
 
 
 @pytest.fixture(scope="module")
