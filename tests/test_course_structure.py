@@ -1,0 +1,143 @@
+"""The course's shape: every toc entry exists, every section has what a section needs,
+every glossary term is defined and used, and nothing is copied from the sources."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import ROOT
+
+BOOK = ROOT / "book"
+SECTIONS = sorted(BOOK.glob("[0-9][0-9]-*/[0-9][0-9]-*.md"))
+CHAPTERS = sorted(p for p in BOOK.glob("[0-9][0-9]-*") if p.is_dir())
+LABEL = re.compile(r"^\(([A-Za-z0-9_.\-]+)\)=\s*$", re.M)
+TERM = re.compile(r"\{term\}`([^`]+)`")
+REF = re.compile(r"\{ref\}`([^`]+)`")
+
+
+def toc_files(node) -> list[str]:
+    out = []
+    if isinstance(node, dict):
+        if "file" in node:
+            out.append(node["file"])
+        if "root" in node:
+            out.append(node["root"])
+        for v in node.values():
+            out += toc_files(v)
+    elif isinstance(node, list):
+        for v in node:
+            out += toc_files(v)
+    return out
+
+
+def prose_words(text: str) -> int:
+    """Words a student reads: no label lines, directive fences or option lines, no quiz block."""
+    text = re.sub(r"```\{quiz\}.*?```", "", text, flags=re.S)
+    lines = [l for l in text.splitlines() if not re.match(r"^\(.*\)=$|^```|^:\w+:", l)]
+    return len(re.findall(r"[A-Za-z0-9’'\-]+", "\n".join(lines)))
+
+
+def test_toc_lists_every_chapter_and_section_and_each_exists():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = toc_files(toc)
+    for f in files:
+        assert (ROOT / f"{f}.md").is_file(), f"_toc.yml names {f}, which does not exist"
+    assert len(CHAPTERS) == 8
+    for page in [*SECTIONS, *(c / "index.md" for c in CHAPTERS), *(c / "summary.md" for c in CHAPTERS)]:
+        assert page.relative_to(ROOT).with_suffix("").as_posix() in files, f"{page} is not in _toc.yml"
+    assert len(SECTIONS) >= 36
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
+def test_chapter_index_has_objectives_and_summary_has_discussion(chapter):
+    index = (chapter / "index.md").read_text()
+    objectives = re.findall(r"^\s*\d+\.\s+\*\*(O\d+\.\d+)\*\*", index, re.M)
+    assert 3 <= len(objectives) <= 6, objectives
+    n = int(chapter.name[:2])
+    assert all(o.startswith(f"O{n}.") for o in objectives)
+    summary = (chapter / "summary.md").read_text()
+    assert "## Summary" in summary and "## Discussion questions" in summary
+    discussion = summary.split("## Discussion questions", 1)[1].split("\n## ", 1)[0]
+    assert 3 <= len(re.findall(r"^\d+\.\s", discussion, re.M)) <= 5
+    assert "```{quiz} quizzes/" in summary  # the chapter review quiz
+
+
+@pytest.mark.parametrize("page", SECTIONS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_section_page_structure(page):
+    text = page.read_text()
+    assert "```{admonition} Learning objectives" in text, "no learning objectives"
+    assert re.search(r"```\{admonition\} (Case study|Example|Worked example)", text), "no case study or example"
+    assert re.search(r"^## Key takeaways", text, re.M), "no key takeaways"
+    # Every ## heading carries a label on the line above, so questions can cite it.
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("## "):
+            assert i > 0 and LABEL.match(lines[i - 1]), f"unlabelled heading: {line}"
+    words = prose_words(text)
+    assert 500 <= words <= 1000, f"{words} words"
+    bank = f"quizzes/{page.parent.name}/{page.stem}.yml"
+    assert text.rstrip().endswith(f"```{{quiz}} {bank}\n```"), "the page does not end with its own quiz"
+    assert (ROOT / bank).is_file()
+
+
+def glossary_terms() -> list[str]:
+    text = (BOOK / "glossary.md").read_text()
+    body = text.split("```{glossary}", 1)[1].split("```", 1)[0]
+    return [l.strip() for l in body.splitlines() if l.strip() and not l.startswith((" ", ":"))]
+
+
+def test_glossary_terms_defined_resolved_and_all_used():
+    terms = {t.casefold() for t in glossary_terms()}
+    assert len(terms) >= 40
+    used: set[str] = set()
+    for md in BOOK.rglob("*.md"):
+        for ref in TERM.findall(md.read_text()):
+            target = ref.rsplit("<", 1)[1].rstrip(">").strip() if ref.endswith(">") else ref.strip()
+            assert target.casefold() in terms, f"{md.name}: {{term}} '{target}' is not in the glossary"
+            used.add(target.casefold())
+    assert terms - used == set(), f"glossary terms never referenced: {sorted(terms - used)}"
+
+
+def test_every_ref_names_a_label():
+    labels = {m for md in BOOK.rglob("*.md") for m in LABEL.findall(md.read_text())}
+    labels |= {"genindex"}
+    for md in BOOK.rglob("*.md"):
+        for ref in REF.findall(md.read_text()):
+            target = ref.rsplit("<", 1)[1].rstrip(">") if ref.endswith(">") else ref
+            assert target in labels, f"{md.name}: {{ref}} to unknown label '{target}'"
+
+
+ANNUAL_CLAIM = re.compile(
+    r"RIMPAC\)?(,[^,.]*,)?\s+(is|takes place|runs|happens|occurs)\s+(held\s+)?(annually|every year|each year|yearly)\b",
+    re.I)
+
+
+def test_rimpac_is_biennial_everywhere():
+    """The sources say RIMPAC is annual; it is held every two years. The course must not repeat the error."""
+    page = (BOOK / "02-instruments" / "02-joint-exercises.md").read_text()
+    assert re.search(r"every two years", page)
+    for path in [*BOOK.rglob("*.md"), *(ROOT / "quizzes").rglob("*.yml")]:
+        text = path.read_text()
+        if path.suffix == ".yml":
+            for q in yaml.safe_load(text)["questions"]:
+                if q["type"] == "true_false" and ANNUAL_CLAIM.search(q["prompt"]):
+                    assert q["answer"] is False, f"{path.name}: {q['id']} says RIMPAC is annual and expects true"
+            continue
+        for sentence in re.split(r"(?<=[.!?])\s+", text):
+            assert not ANNUAL_CLAIM.search(sentence), f"{path.name}: {sentence.strip()}"
+
+
+ORIGINALITY = ROOT.parent / "shared" / "tools" / "originality.py"
+
+
+@pytest.mark.skipif(not ORIGINALITY.exists(), reason="the originality tool lives in ../shared/tools beside the repo")
+def test_no_run_of_nine_words_copied_from_the_sources():
+    proc = subprocess.run([sys.executable, str(ORIGINALITY), "book", "quizzes"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert proc.stdout.strip().splitlines()[-1].startswith("0 copied run(s)")
