@@ -114,7 +114,7 @@ def test_every_ref_names_a_label():
 
 
 ANNUAL_CLAIM = re.compile(
-    r"RIMPAC\)?(,[^,.]*,)?\s+(is|takes place|runs|happens|occurs)\s+(held\s+)?(annually|every year|each year|yearly)\b",
+    r"(RIMPAC|Rim of the Pacific(?: exercise)?)\)?(,[^,.]*,)?\s+(is|takes place|runs|happens|occurs)\s+(held\s+)?(annually|every year|each year|yearly)\b",
     re.I)
 
 
