@@ -94,7 +94,7 @@ def _field_name(path: Path_) -> str:
     return name
 
 
-def _compose(text: str, filename: str, positions: dict[Path_, tuple[int, int]], errors: list[BankError]) -> Any:
+def compose_yaml(text: str, filename: str, positions: dict[Path_, tuple[int, int]], errors: list[BankError]) -> Any:
     """Parse with libyaml and build plain Python data, recording 1-based positions.
 
     Composing nodes ourselves (rather than ``safe_load``) keeps every key's and
@@ -194,7 +194,7 @@ def locate(
     return real, qid, name
 
 
-def _position(real: Path_, positions: dict[Path_, tuple[int, int]]) -> tuple[int, int]:
+def position_of(real: Path_, positions: dict[Path_, tuple[int, int]]) -> tuple[int, int]:
     while real:
         if real in positions:
             return positions[real]
@@ -212,7 +212,7 @@ class LocatedBank:
 
     def line_of(self, *path: str | int) -> int:
         """1-based line of ``path`` (e.g. ``("questions", 3, "prompt")``), or of its nearest parent."""
-        return _position(tuple(path), self.positions)[0]
+        return position_of(tuple(path), self.positions)[0]
 
     def question_line(self, index: int) -> int:
         return self.line_of("questions", index)
@@ -228,7 +228,7 @@ def parse_bank_located(text: str, filename: str) -> LocatedBank:
     positions: dict[Path_, tuple[int, int]] = {}
     errors: list[BankError] = []
     try:
-        raw = _compose(text, filename, positions, errors)
+        raw = compose_yaml(text, filename, positions, errors)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -251,7 +251,7 @@ def parse_bank_located(text: str, filename: str) -> LocatedBank:
             if err["type"] == "union_tag_invalid":
                 loc += ("type",)  # point at the `type:` line, not the item
             real, qid, name = locate(loc, raw, positions)
-            line, col = _position(real, positions)
+            line, col = position_of(real, positions)
             errors.append(BankError(filename, line, col, name, _friendly(err), qid))
         raise BankLoadError(errors) from None
     if errors:  # duplicate keys in an otherwise valid file

@@ -1,0 +1,160 @@
+"""GIFT text (Moodle's plain-text question format; Question bank > Import > GIFT format).
+
+Each question is ``::id::[html]prompt{answers####explanation}``, preceded by a
+``$CATEGORY:`` line per section. Texts are HTML rendered from the banks' Markdown
+(the ``[html]`` marker), with GIFT's special characters ``~ = # { } :`` and the
+backslash escaped and line breaks written ``\\n`` (a blank line would end the
+question). GIFT has no points, no per-question shuffle setting and, before
+Moodle 4.4's ordering extension, no ordering type: each is reported per
+question. Ordering questions are written as matching questions (item ->
+position) by default, which every GIFT reader understands; ``ordering="native"``
+writes Moodle 4.4's ``{>N ALL VERTICAL ...}`` syntax instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from ..models import (
+    Bank, Matching, MultipleChoice, MultipleScoring, Numeric, Ordering, OrderingScoring, QuestionBase, ShortAnswer,
+    SingleChoice, TrueFalse,
+)
+from . import _common as c
+from .base import Exporter, ExportNote, ExportReport, Notes
+
+_SPECIAL = "~=#{}:"
+
+
+def escape(text: str) -> str:
+    """Escape GIFT's special characters; newlines become ``\\n`` so a question stays one block."""
+    out = text.replace("\\", "\\\\")
+    for ch in _SPECIAL:
+        out = out.replace(ch, "\\" + ch)
+    return out.replace("\r\n", "\n").replace("\n", "\\n")
+
+
+def _fb(text: str | None) -> str:
+    return f"#{escape(c.block(text))}" if text else ""
+
+
+def _weight(percent: float) -> str:
+    return f"%{c.fmt_fraction(percent)}%"
+
+
+class GIFTExporter(Exporter):
+    name = "gift"
+    label = "GIFT text (Moodle)"
+    suffix = ".gift.txt"
+
+    @property
+    def ordering_mode(self) -> str:
+        mode = str(self.options.get("ordering") or "matching")
+        if mode not in ("native", "matching"):
+            raise ValueError(f"ordering must be 'native' or 'matching', not {mode!r}")
+        return mode
+
+    def block(self, bank: Bank, q: QuestionBase, notes: Notes) -> str:
+        if q.points != 1:
+            notes.lost(c.note_points("GIFT", q.points))
+        head = f"::{escape(q.id)}::[html]{escape(c.prompt_html(q))}"
+        general = f"\n####{escape(c.block(q.explanation))}" if q.explanation else ""
+        if isinstance(q, (SingleChoice, MultipleChoice)):
+            if not q.shuffle:
+                notes.changed(c.note_shuffle("GIFT"))
+            body = self._choices(q, notes)
+        elif isinstance(q, TrueFalse):
+            right = q.feedback_true if q.answer else q.feedback_false
+            wrong = q.feedback_false if q.answer else q.feedback_true
+            # GIFT: {T#feedback for a wrong answer#feedback for the right answer}
+            body = ("TRUE" if q.answer else "FALSE") + f"#{escape(c.block(wrong))}#{escape(c.block(right))}"
+        elif isinstance(q, ShortAnswer):
+            body = self._short(q, notes)
+        elif isinstance(q, Numeric):
+            body = f"#{c.fmt_number(q.answer)}:{c.fmt_number(c.numeric_margin(q))}"
+        elif isinstance(q, Matching):
+            if not q.shuffle:
+                notes.changed(c.note_shuffle("GIFT"))
+            rows = [(c.inline(p.left), p.right) for p in q.pairs] + [("", d) for d in q.distractors]
+            if q.distractors:
+                notes.changed("distractors written as pairs with an empty left side (Moodle's own GIFT form); "
+                              "GIFT readers other than Moodle may reject or drop them")
+            body = self._matching(rows, notes)
+        elif isinstance(q, Ordering) and self.ordering_mode == "native":
+            grading = "ALL_OR_NOTHING" if q.scoring is OrderingScoring.all_or_nothing else "RELATIVE_ALL_PREVIOUS_AND_NEXT"
+            notes.changed("ordering written in Moodle 4.4's GIFT ordering syntax; older Moodle sites and other "
+                          "GIFT readers cannot import it (use ordering='matching')")
+            items = "\n".join(escape(c.inline(i.text)) for i in q.items)
+            body = f">{len(q.items)} ALL VERTICAL {grading} SHOW none\n{items}\n"
+        elif isinstance(q, Ordering):
+            notes.changed(c.note_ordering_as_matching("GIFT", q))
+            positions = c.ordering_positions(q)
+            body = self._matching([(c.inline(q.items[k].text), positions[k]) for k in c.ordering_display(bank, q)], notes)
+        else:  # pragma: no cover - the union is closed
+            raise TypeError(type(q).__name__)
+        return f"// question: {bank.global_id(q)}\n{head}{{\n{body}{general}\n}}\n"
+
+    def _choices(self, q: SingleChoice | MultipleChoice, notes: Notes) -> str:
+        lines = []
+        if isinstance(q, SingleChoice):
+            for o in q.options:
+                lines.append(("=" if o.correct else "~") + escape(c.inline(o.text)) + _fb(o.feedback))
+            return "\n".join(lines)
+        weights = c.multiple_weights(q)
+        if q.scoring is MultipleScoring.all_or_nothing:
+            notes.changed(c.note_all_or_nothing_multiple("GIFT"))
+            n = sum(o.correct for o in q.options)
+            weights = {o.id or "": (100.0 / n if o.correct else -100.0) for o in q.options}
+        for o in q.options:
+            wanted = weights[o.id or ""]
+            grade = c.moodle_grade(wanted)
+            if abs(grade - wanted) > 1e-4:
+                notes.changed(f"option '{o.text}' weight {wanted:.4g}% rounded to {grade:g}%, the nearest grade Moodle accepts")
+            lines.append("~" + _weight(grade) + escape(c.inline(o.text)) + _fb(o.feedback))
+        return "\n".join(lines)
+
+    def _short(self, q: ShortAnswer, notes: Notes) -> str:
+        lines = []
+        if q.normalize:
+            notes.changed(c.note_normalize("Moodle (GIFT)", q))
+        else:
+            notes.changed("GIFT cannot mark a short answer case-sensitive: Moodle will ignore case, quizlib does not")
+        for a in c.literal_answers(q, "GIFT", notes):
+            wanted = a.credit * 100
+            grade = c.moodle_grade(wanted)
+            if abs(grade - wanted) > 1e-4:
+                notes.changed(f"answer '{a.text}' credit {wanted:.4g}% rounded to {grade:g}%, the nearest grade Moodle accepts")
+            weight = "" if grade == 100 else _weight(grade)
+            lines.append("=" + weight + escape(a.text.replace("*", "\\*")) + _fb(a.feedback))
+        return "\n".join(lines)
+
+    def _matching(self, rows: list[tuple[str, str]], notes: Notes) -> str:
+        lines = []
+        for left, right in rows:
+            shown, lost_format = c.plain(right)
+            if lost_format:
+                notes.changed(c.note_formatting("GIFT", f"matching choice '{shown}'"))
+            lines.append(f"={escape(left)} -> {escape(shown)}")
+        return "\n".join(lines)
+
+    # -- files -----------------------------------------------------------------------------
+
+    def question_text(self, bank: Bank, question: QuestionBase) -> tuple[str, list[ExportNote]]:
+        sink: list[ExportNote] = []
+        return self.block(bank, question, Notes(self.name, bank.global_id(question), sink)), sink
+
+    def text(self, banks: Sequence[Bank], notes: list[ExportNote]) -> str:
+        root = str(self.options.get("category") or self.title)
+        parts = [f"// {escape(self.title)}: exported by quizlib. Import: Question bank > Import > GIFT format.\n"]
+        for bank in self.ordered(banks):
+            parts.append(f"$CATEGORY: {c.category_path(root, c.chapter_of(bank), c.section_name(bank))}\n")
+            for q in bank.questions:
+                parts.append(self.block(bank, q, Notes(self.name, bank.global_id(q), notes)))
+        return "\n".join(parts)
+
+    def write(self, banks: Sequence[Bank], path: Path) -> ExportReport:
+        report = ExportReport(self.name, path, sum(len(b.questions) for b in banks), len(banks))
+        text = self.text(banks, report.notes)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return report

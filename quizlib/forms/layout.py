@@ -1,0 +1,78 @@
+"""From drawn forms to the manifest: the displayed order of every option, right and item.
+
+The manifest records, per form and question, the bank ids in displayed order
+(letter A is ``option_order[0]``, and so on), which is all ``quizlib grade``
+needs to turn a letter written on paper back into a bank id. Shuffles are
+sha256 sorts seeded by (exam id, form key, question id), so they too can be
+rebuilt from the ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Iterable, Mapping
+
+from ..blueprint import Blueprint
+from ..manifest import Form, FormManifest, FormQuestion
+from ..models import Bank, Matching, MultipleChoice, Ordering, QuestionBase, SingleChoice
+from .draw import DrawnForm
+from .stable import shuffled_not_identity, stable_order
+
+
+def form_question(exam_id: str, key: str, number: int, gid: str, q: QuestionBase, points: float, shuffle_options: bool) -> FormQuestion:
+    seed = (exam_id, key, gid)
+    option_order = right_order = item_order = None
+    if isinstance(q, (SingleChoice, MultipleChoice)):
+        ids = [o.id or "" for o in q.options]
+        option_order = stable_order(ids, *seed, "option") if (q.shuffle and shuffle_options) else ids
+    elif isinstance(q, Matching):
+        rights = [rid for rid, _ in q.right_choices()]
+        if q.shuffle and shuffle_options:
+            # Never let the pairs' rights come out in the lefts' order (the key, read down the page).
+            pair_ids = [p.id or "" for p in q.pairs]
+            order = stable_order(rights, *seed, "right")
+            attempt = 0
+            while [r for r in order if r in pair_ids] == pair_ids and attempt < 8:
+                attempt += 1
+                order = stable_order(rights, *seed, "right", attempt)
+            right_order = order
+        else:
+            right_order = rights
+    elif isinstance(q, Ordering):
+        # Always shuffled: an ordering question shown in bank order shows its answer.
+        item_order = shuffled_not_identity([i.id or "" for i in q.items], *seed, "item")
+    return FormQuestion(qid=gid, number=number, points=points, option_order=option_order,
+                        right_order=right_order, item_order=item_order)
+
+
+def manifest_form(blueprint: Blueprint, drawn: DrawnForm) -> Form:
+    spec = drawn.spec
+    questions = [
+        form_question(blueprint.exam_id, spec.key, n, d.candidate.gid, d.candidate.question, d.points, blueprint.shuffle_options)
+        for n, d in enumerate(drawn.questions, start=1)
+    ]
+    return Form(form_id=spec.form_id, student_id=spec.student_id, variant=spec.variant, questions=questions)
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def bank_hashes(bank_files: Mapping[Path, Bank], used: Iterable[str] | None = None) -> dict[str, str]:
+    """sha256 of each bank file (by bank id) so a later edit of a key is detectable at grading time."""
+    wanted = set(used) if used is not None else None
+    return {
+        bank.id: file_sha256(path)
+        for path, bank in sorted(bank_files.items(), key=lambda kv: kv[1].id)
+        if wanted is None or bank.id in wanted
+    }
+
+
+def build_manifest(blueprint: Blueprint, forms: Iterable[DrawnForm], hashes: Mapping[str, str] | None = None) -> FormManifest:
+    return FormManifest(
+        exam_id=blueprint.exam_id,
+        title=blueprint.title,
+        bank_hashes=dict(hashes or {}),
+        forms=[manifest_form(blueprint, f) for f in forms],
+    )
