@@ -1,0 +1,43 @@
+"""``quizlib lint``: check the banks against the book and against item-writing rules.
+
+Thin by design: argument parsing here, the work in :mod:`quizlib.lint`.
+Exit status: 0 when there are no errors (warnings allowed), 1 with errors, or
+with warnings under ``--strict``, or when the lint configuration is invalid.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+
+from ..lint import ConfigError, lint, load_config
+from ..lint.report import print_report
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "lint",
+        help="check banks against the book (sources, objectives, coverage) and for answer cues",
+        description="Errors fail the run; warnings fail it only with --strict. Explain a false-positive "
+        "warning in the bank with '# lint-allow: <rule> <reason>'. Thresholds: [tool.quizlib.lint] in "
+        "ROOT/pyproject.toml.",
+    )
+    p.add_argument("--root", type=Path, default=Path("."), help="project root holding pyproject.toml (default: .)")
+    p.add_argument("--book", default="book", help="book folder, relative to --root (default: book)")
+    p.add_argument("--quizzes", default="quizzes", help="banks folder, relative to --root (default: quizzes)")
+    p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console(highlight=False)
+    try:
+        config = load_config(args.root)
+    except ConfigError as exc:
+        Console(stderr=True, highlight=False).print(f"[red]error:[/] {exc}", soft_wrap=True)
+        return 1
+    result = lint(args.root, args.book, args.quizzes, config)
+    print_report(result, config.min_questions_per_objective, args.strict, console)
+    return result.exit_code(args.strict)

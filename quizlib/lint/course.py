@@ -1,0 +1,89 @@
+"""The book and the banks loaded together, with the positions and comments the rules need.
+
+Banks are loaded with their position tables (so every finding has a line) and
+their allow comments; a bank that fails to load is kept as located load errors
+rather than dropped, so the lint still reports it and checks everything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..loader import BankError, BankLoadError, LocatedBank, iter_bank_files, parse_bank_located
+from ..models import Bank
+from .allow import Allow, find_allows
+from .book import Book, read_book
+
+
+@dataclass
+class BankFile:
+    """A loaded bank: ``file`` is its path relative to the project root, as findings show it."""
+
+    file: str
+    located: LocatedBank
+    allows: list[Allow]
+
+    @property
+    def bank(self) -> Bank:
+        return self.located.bank
+
+    @property
+    def chapter(self) -> str:
+        """The chapter folder the bank's page lives in (``02-instruments``)."""
+        return self.bank.page.split("/", 1)[0]
+
+    @property
+    def questions_line(self) -> int:
+        return self.located.line_of("questions")
+
+
+@dataclass
+class Course:
+    root: Path
+    book: Book
+    quizzes: Path
+    banks: list[BankFile] = field(default_factory=list)
+    load_errors: list[BankError] = field(default_factory=list)
+    bank_files: int = 0
+
+    @property
+    def failed_files(self) -> set[str]:
+        """Bank files that did not load (reported as bank-invalid)."""
+        return {e.file for e in self.load_errors}
+
+    def relative(self, path: Path | str) -> str:
+        return display_path(path, self.root)
+
+    def banks_of(self, chapter: str) -> list[BankFile]:
+        return [b for b in self.banks if b.chapter == chapter]
+
+
+def display_path(path: Path | str, root: Path) -> str:
+    """``path`` relative to ``root`` in POSIX form when it lies inside it; as given otherwise."""
+    try:
+        return Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def load_course(root: Path, book_dir: Path, quizzes_dir: Path) -> Course:
+    """Read the book and every bank under ``quizzes_dir``; never raises on a bad bank."""
+    root = Path(root)
+    book = read_book(book_dir, root / "_config.yml")
+    course = Course(root, book, Path(quizzes_dir))
+    for path in iter_bank_files([quizzes_dir]):
+        course.bank_files += 1
+        rel = course.relative(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            course.load_errors.append(BankError(rel, 1, 1, "", f"cannot read file: {exc}"))
+            continue
+        try:
+            located = parse_bank_located(text, rel)
+        except BankLoadError as exc:
+            course.load_errors.extend(exc.errors)
+            continue
+        course.banks.append(BankFile(rel, located, find_allows(text, located, rel)))
+    return course

@@ -1,0 +1,64 @@
+"""Run the whole lint: load the course, apply every rule, honour allow comments, compute coverage."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from .allow import apply_allows
+from .config import LintConfig, load_config
+from .course import Course, load_course
+from .coverage import ChapterCoverage, coverage
+from .findings import Finding, Severity
+from .rules import RULES, run_checks
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding]
+    suppressed: list[Finding]
+    chapters: list[ChapterCoverage]
+    total: ChapterCoverage
+    course: Course
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.error]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.warning]
+
+    def counts(self) -> Counter[str]:
+        """Findings per rule code."""
+        return Counter(f.rule for f in self.findings)
+
+    def exit_code(self, strict: bool = False) -> int:
+        return 1 if self.errors or (strict and self.warnings) else 0
+
+
+def _resolve(root: Path, path: Path | str) -> Path:
+    path = Path(path)
+    return path if path.is_absolute() else root / path
+
+
+def lint(
+    root: Path | str = ".",
+    book: Path | str = "book",
+    quizzes: Path | str = "quizzes",
+    config: LintConfig | None = None,
+) -> LintResult:
+    """Lint the course under ``root``; relative ``book``/``quizzes`` are taken from ``root``.
+
+    Raises :class:`~quizlib.lint.config.ConfigError` when no config is given and
+    ``root/pyproject.toml`` has no valid ``[tool.quizlib.lint]``.
+    """
+    root = Path(root)
+    config = config or load_config(root)
+    course = load_course(root, _resolve(root, book), _resolve(root, quizzes))
+    allows = [a for bank in course.banks for a in bank.allows]
+    known = {code: rule.severity for code, rule in RULES.items()}
+    reported, suppressed = apply_allows(run_checks(course, config), allows, known)
+    chapters, total = coverage(course, config)
+    return LintResult(sorted(reported), sorted(suppressed), chapters, total, course)
