@@ -6,7 +6,9 @@
 
 Both commands are idempotent: the virtual environment is reinstalled only when
 pyproject.toml changes. On a machine where we are root with apt-get (CI), the
-test command also installs Debian's Chromium for the browser tests if missing.
+test command also installs Debian's Chromium for the browser tests if missing,
+and starts a throwaway PostgreSQL on 127.0.0.1 so the grading service is tested
+against it as well as SQLite. Elsewhere those tests skip and say why.
 """
 
 from __future__ import annotations
@@ -61,6 +63,20 @@ def ensure_system_packages() -> None:
     sh("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=env)
 
 
+def postgres_url() -> str | None:
+    """A throwaway PostgreSQL on 127.0.0.1 for the service tests, when we can start one (root + apt-get)."""
+    if os.environ.get("QUIZLIB_TEST_PG_URL"):
+        return os.environ["QUIZLIB_TEST_PG_URL"]
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        print("note: not root with apt-get; the PostgreSQL variants of the service tests will skip", flush=True)
+        return None
+    proc = subprocess.run(["bash", str(ROOT / "scripts" / "start_postgres.sh")], stdout=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        print("note: could not start PostgreSQL; its service tests will skip", flush=True)
+        return None
+    return proc.stdout.strip()
+
+
 def build_book(extra: list[str]) -> int:
     cmd = [BIN / "jupyter-book", "build", ROOT, "--builder", "html", "-W", "-n", "--keep-going", *extra]
     print("+", " ".join(map(str, cmd)), flush=True)
@@ -75,7 +91,11 @@ def main(argv: list[str]) -> int:
     if argv[0] == "book":
         return build_book(argv[1:])
     ensure_system_packages()
-    return subprocess.run([str(BIN / "python"), "-m", "pytest", *argv[1:]], cwd=ROOT).returncode
+    env = dict(os.environ)
+    url = postgres_url()
+    if url:
+        env["QUIZLIB_TEST_PG_URL"] = url
+    return subprocess.run([str(BIN / "python"), "-m", "pytest", *argv[1:]], cwd=ROOT, env=env).returncode
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Sphinx extension: ``quiz`` directive rendering a bank as an interactive practice quiz.
+"""Sphinx extension: ``quiz`` (a bank as an interactive practice quiz) and ``graded-quiz``
+(a quiz taken against the grading service).
 
 Enable it in ``_config.yml`` (Jupyter Book) or ``conf.py`` with ``quizlib.sphinx``.
 Laid out as sphinx-design does: each component has its own module exposing
@@ -12,9 +13,13 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from .. import __version__
+from .assets import setup_assets
+from .graded import setup_graded
 from .quiz import setup_quiz
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     setup_quiz(app)
+    setup_graded(app)
+    setup_assets(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

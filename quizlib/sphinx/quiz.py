@@ -197,19 +197,6 @@ def _fail_on_bad_banks(app: Sphinx, env: BuildEnvironment) -> None:
         raise QuizBankError(f"{n} error(s) in the quiz banks used by {', '.join(sorted(failed))}; see above")
 
 
-def _page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
-    """Ship quizlib.js/css only with pages that hold a quiz."""
-    if doctree is not None and any(doctree.findall(quiz_node)):
-        app.add_css_file("quizlib.css")
-        app.add_js_file("quizlib.js", defer="defer")
-
-
-def _static_path(app: Sphinx) -> None:
-    if app.builder.format == "html":
-        app.config.html_static_path.append(str(Path(__file__).resolve().parent.parent / "static"))
-        app.connect("html-page-context", _page_assets)
-
-
 def setup_quiz(app: Sphinx) -> None:
     app.add_node(
         quiz_node,
@@ -220,7 +207,6 @@ def setup_quiz(app: Sphinx) -> None:
         texinfo=(visit_fallback, depart_fallback),
     )
     app.add_directive("quiz", QuizDirective)
-    app.connect("builder-inited", _static_path)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
     app.connect("env-check-consistency", _fail_on_bad_banks)

@@ -3,7 +3,8 @@
  * grade() mirrors quizlib/grading.py rule for rule (normalisation, tolerance,
  * partial credit, what counts as invalid); tests/test_e2e_parity.py grades the
  * same responses through both and compares every score. Change one, change both.
- * No framework, no network: the answer key is in the page (practice only).
+ * Practice quizzes need no network: their answer key is in the page. Graded quizzes
+ * (section.qz-g, quizlib-graded.js) hold no answers. No framework.
  */
 (function () {
   "use strict";
@@ -275,11 +276,15 @@
     self.section = section;
   }
 
+
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll("section.qz"), function (s) { new Quiz(s); });
   }
 
-  window.quizlib = { grade: grade, normalize: normalize };
+  window.quizlib = { grade: grade, normalize: normalize,
+    /* shared with quizlib-graded.js, which renders service-held quizzes with the same controls */
+    ui: { el: el, fmt: fmt, blank: blank, readResponse: readResponse, writeResponse: writeResponse,
+          setupOrdering: setupOrdering, MAX_CHARS: MAX_CHARS } };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
 })();

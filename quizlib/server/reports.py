@@ -1,0 +1,194 @@
+"""What the instructor gets out: the gradebook CSV, the item analysis, and an HTML report.
+
+The gradebook and the item analysis are computed by ``quizlib grade``'s and
+``quizlib stats``'s own code (:mod:`quizlib.grade`, :mod:`quizlib.stats`) from the
+counted attempts, so a quiz run in the service and the same answers graded
+offline give the same files.
+
+Each student counts with their best submitted attempt (highest score; the
+earlier one on a tie). Attempts whose time ran out are submitted with their
+autosaved answers first, so the gradebook never misses work a student saved.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..markdown import render_block
+from ..models import MultipleChoice, Numeric, QuestionBase, ShortAnswer, SingleChoice, TrueFalse
+from .answers import to_bank_response
+from .attempts import content_of, finalize_expired, form_of, status_of
+from .clock import iso
+from .models import Attempt, Quiz, Student
+from .quizzes import banks_of
+from .student_forms import question_ref
+
+_env = Environment(loader=PackageLoader("quizlib.server", "templates"), autoescape=select_autoescape(["html"]))
+
+
+@dataclass
+class Row:
+    student: Student
+    attempt: Attempt | None
+    attempts: int
+
+
+def class_rows(session: Session, quiz: Quiz, now: datetime, grace: float) -> list[Row]:
+    """Every roster student with their counted attempt (None if they submitted nothing)."""
+    attempts = list(session.execute(select(Attempt).where(Attempt.quiz_id == quiz.id)).scalars())
+    finalize_expired(attempts, quiz, now, grace)
+    by_student: dict[int, list[Attempt]] = defaultdict(list)
+    for a in attempts:
+        by_student[a.student_pk].append(a)
+    rows = []
+    for student in session.execute(select(Student).order_by(Student.student_id)).scalars():
+        mine = by_student.get(student.id, [])
+        done = [a for a in mine if a.submitted_at is not None]
+        best = max(done, key=lambda a: (a.score or 0.0, -a.number), default=None)
+        rows.append(Row(student, best, len(mine)))
+    return rows
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return ""
+    return str(int(x)) if float(x).is_integer() else f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def _code(question: QuestionBase, response: Any) -> int:
+    """The chosen option as quizlib.stats codes it: index (single), bitmask (multiple), 1/0 (true/false)."""
+    if isinstance(question, SingleChoice) and isinstance(response, str):
+        return next((i for i, o in enumerate(question.options) if o.id == response), -1)
+    if isinstance(question, MultipleChoice) and isinstance(response, list):
+        return sum(1 << i for i, o in enumerate(question.options) if o.id in response)
+    if isinstance(question, TrueFalse) and isinstance(response, bool):
+        return int(response)
+    return -1
+
+
+def class_results(quiz: Quiz, rows: list[Row]) -> Any:
+    """The counted attempts as :class:`quizlib.grade.classbook.ClassResults`, so the gradebook and the item
+    analysis are computed by exactly the code behind ``quizlib grade`` and ``quizlib stats``."""
+    from ..grade.classbook import ClassResults
+    from ..grade.compiled import CompiledQuestion
+    from ..grade.course import Item
+
+    content = content_of(quiz)
+    banks = {b.id: b for b in banks_of(content)}
+    gids = list(content.questions)
+    col = {g: j for j, g in enumerate(gids)}
+    items = [Item(j, g, banks[content.questions[g].bank], content.questions[g].question,
+                  CompiledQuestion(content.questions[g].question)) for j, g in enumerate(gids)]
+    counted = [r for r in rows if r.attempt is not None]
+    fraction = np.zeros((len(counted), len(gids)))
+    points = np.zeros((len(counted), len(gids)))
+    codes = np.full((len(counted), len(gids)), -1)
+    for i, row in enumerate(counted):
+        a = row.attempt
+        assert a is not None
+        by_number = {r["number"]: r for r in a.results or []}
+        for fq in form_of(a).questions:
+            j = col[fq.qid]
+            q = content.questions[fq.qid].question
+            fraction[i, j] = by_number[fq.number]["fraction"]
+            points[i, j] = fq.points
+            codes[i, j] = _code(q, to_bank_response(fq, q, (a.answers or {}).get(question_ref(fq.number))))
+    return ClassResults.from_arrays([r.student.student_id for r in counted], items, fraction, points, codes)
+
+
+def gradebook_csv(session: Session, quiz: Quiz, now: datetime, grace: float) -> str:
+    """The gradebook in ``quizlib grade``'s format (student, score, max, percent, then per-section and
+    per-objective score and max), written by the same code, plus a row with empty cells for every
+    roster student who submitted nothing (so a missing submission is never mistaken for a zero)."""
+    from ..grade.outputs import gradebook_header, gradebook_rows
+
+    rows = class_rows(session, quiz, now, grace)
+    results = class_results(quiz, rows)
+    header = gradebook_header(results)
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(gradebook_rows(results))
+    for row in rows:
+        if row.attempt is None:
+            w.writerow([row.student.student_id] + [""] * (len(header) - 1))
+    return out.getvalue()
+
+
+def analysis(session: Session, quiz: Quiz, now: datetime, grace: float) -> Any:
+    """:func:`quizlib.stats.analysis.analyse` of the counted attempts."""
+    from ..stats.analysis import analyse
+
+    return analyse(class_results(quiz, class_rows(session, quiz, now, grace)))
+
+
+def item_analysis(session: Session, quiz: Quiz, now: datetime, grace: float) -> dict[str, Any]:
+    """Per question (facility, SD, discrimination, efficiency, weight, upper-lower index, options, review
+    flags) and per test (mean, SD, Cronbach's alpha...), as ``quizlib stats`` computes them."""
+    a = analysis(session, quiz, now, grace)
+    return {"test": asdict(a.test), "items": [asdict(s) for s in a.items], "definitions": _definitions()}
+
+
+def _definitions() -> dict[str, str]:
+    from ..stats.analysis import DEFINITIONS
+
+    return dict(DEFINITIONS)
+
+
+def items_csv(session: Session, quiz: Quiz, now: datetime, grace: float) -> str:
+    """``quizlib stats``'s per-item CSV, written by its own writer."""
+    from ..stats.report import write_item_csv
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "items.csv"
+        write_item_csv(path, analysis(session, quiz, now, grace))
+        return path.read_text(encoding="utf-8")
+
+
+def stats_html(session: Session, quiz: Quiz, now: datetime, grace: float) -> str:
+    """``quizlib stats``'s HTML report (with its plots) for this quiz."""
+    from ..stats.report import stats_html as render
+
+    return render(analysis(session, quiz, now, grace), title=f"{quiz.title}: item analysis")
+
+
+def html_report(session: Session, quiz: Quiz, now: datetime, grace: float) -> str:
+    """The instructor's page: scores, item analysis, and the most common typed answers.
+
+    Everything students wrote (names from the roster, typed answers) is escaped by
+    Jinja2's autoescape; only the bank's own prompts, rendered by
+    :mod:`quizlib.markdown` (which escapes raw HTML), are inserted as markup.
+    """
+    rows = class_rows(session, quiz, now, grace)
+    items = [asdict(s) for s in analysis(session, quiz, now, grace).items]
+    content = content_of(quiz)
+    typed: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        a = row.attempt
+        if a is None:
+            continue
+        form = form_of(a)
+        for fq in form.questions:
+            q = content.questions[fq.qid].question
+            value = (a.answers or {}).get(question_ref(fq.number))
+            if isinstance(q, (ShortAnswer, Numeric)) and value is not None:
+                typed[fq.qid][str(value)] += 1
+    prompts = {g: render_block(pq.question.prompt) for g, pq in content.questions.items()}
+    template = _env.get_template("report.html")
+    return template.render(
+        quiz=quiz, now=iso(now), rows=rows, items=items, prompts=prompts, fmt=_fmt,
+        typed={g: c.most_common(8) for g, c in typed.items()},
+        status_of=lambda a: status_of(a, now, grace),
+    )

@@ -1,0 +1,107 @@
+"""Each student's form: which questions, in which order, with which option order.
+
+The order comes from sha256 of (quiz id, student id, question id[, option id]),
+never from ``random`` or ``hash()``: the same student gets the same form on any
+server process, after a restart and on any Python version, and the form can be
+recomputed to audit a complaint. The form is also stored with the attempt, so a
+later change to this module never reshuffles an attempt in progress.
+
+Student-facing ids are positions on the form (``q3``, ``o2``...), never bank ids:
+bank option ids follow authored order (``a`` is often the right one), matching
+right-hand ids *equal* their pair's id, and ordering item ids are numbered in the
+correct order, so showing any of them would give the key away.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from ..manifest import Form, FormQuestion
+from ..models import Matching, MultipleChoice, Ordering, QuestionBase, SingleChoice
+from .quizzes import QuizContent
+
+
+def stable_key(*parts: object) -> str:
+    """A sort key that depends only on ``parts`` (sha256, identical on every machine)."""
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()
+
+
+def _ordered(ids: list[str], *seed: object) -> list[str]:
+    return sorted(ids, key=lambda i: stable_key(*seed, i))
+
+
+def _never_the_key(order: list[str], key: list[str]) -> list[str]:
+    """A shuffle that happens to equal the answer is rotated by one (still deterministic)."""
+    if len(order) > 1 and order[: len(key)] == key:
+        return order[1:] + order[:1]
+    return order
+
+
+def form_question(quiz_id: str, student_id: str, gid: str, number: int, q: QuestionBase,
+                  points: float | None = None, shuffle_options: bool = True) -> FormQuestion:
+    seed = (quiz_id, student_id, gid)
+    option_order = right_order = item_order = None
+    if isinstance(q, (SingleChoice, MultipleChoice)):
+        ids = [o.id or "" for o in q.options]
+        option_order = _ordered(ids, *seed, "option") if (q.shuffle and shuffle_options) else ids
+    elif isinstance(q, Matching):
+        # Always shuffled, whatever the bank's `shuffle` says: unshuffled, right i sits beside left i.
+        right_order = _never_the_key(
+            _ordered([rid for rid, _ in q.right_choices()], *seed, "right"), [p.id or "" for p in q.pairs]
+        )
+    elif isinstance(q, Ordering):
+        key = [i.id or "" for i in q.items]
+        item_order = _never_the_key(_ordered(key, *seed, "item"), key)
+    return FormQuestion(
+        qid=gid, number=number, points=q.points if points is None else points,
+        option_order=option_order, right_order=right_order, item_order=item_order,
+    )
+
+
+def questions_for(quiz_id: str, student_id: str, content: QuizContent) -> list[tuple[str, float]]:
+    """(global id, points) of the questions this student answers."""
+    if content.fixed is not None:
+        return [(gid, content.questions[gid].question.points) for gid in content.fixed]
+    from .blueprints import draw_for_student  # only blueprint quizzes need quizlib.forms
+
+    return draw_for_student(quiz_id, student_id, content)
+
+
+def build_form(quiz_id: str, student_id: str, content: QuizContent, shuffle_questions: bool) -> Form:
+    picks = questions_for(quiz_id, student_id, content)
+    if shuffle_questions and content.blueprint is None:  # a blueprint already ordered its draw
+        picks = sorted(picks, key=lambda p: stable_key(quiz_id, student_id, "question", p[0]))
+    shuffle_options = bool((content.blueprint or {}).get("shuffle_options", True))
+    return Form(
+        form_id=f"{quiz_id}/{student_id}",
+        student_id=student_id,
+        questions=[
+            form_question(quiz_id, student_id, gid, n, content.questions[gid].question, points, shuffle_options)
+            for n, (gid, points) in enumerate(picks, start=1)
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class IdMap:
+    """Student-facing ids of one question on one form, and the bank ids they stand for."""
+
+    options: dict[str, str]
+    lefts: dict[str, str]
+    rights: dict[str, str]
+    items: dict[str, str]
+
+
+def question_ref(number: int) -> str:
+    return f"q{number}"
+
+
+def id_map(fq: FormQuestion, q: QuestionBase) -> IdMap:
+    options = {f"o{n}": oid for n, oid in enumerate(fq.option_order or [], start=1)}
+    lefts: dict[str, str] = {}
+    rights = {f"r{n}": rid for n, rid in enumerate(fq.right_order or [], start=1)}
+    items = {f"s{n}": iid for n, iid in enumerate(fq.item_order or [], start=1)}
+    if isinstance(q, Matching):
+        lefts = {f"l{n}": p.id or "" for n, p in enumerate(q.pairs, start=1)}
+    return IdMap(options, lefts, rights, items)
