@@ -133,6 +133,9 @@ def bench_sizes() -> None:
     total_min = len(mjs.encode()) + len(mcss.encode())
     print(f"shared quizlib.js + quizlib.css: raw {kb(total_raw)}, minified {kb(total_min)} ({how}), "
           f"gzipped {kb(len(gzip.compress((mjs + mcss).encode())))} (target < 20 KB minified)")
+    graded = (static / "quizlib-graded.js").read_text()
+    mg = rjsmin.jsmin(graded) if how.startswith("rjsmin") else graded
+    print(f"  graded-quiz pages also load quizlib-graded.js: raw {kb(len(graded.encode()))}, minified {kb(len(mg.encode()))}")
 
 
 def to_jupyterquiz(bank_path: Path) -> tuple[list[dict], int]:
