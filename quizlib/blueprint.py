@@ -27,11 +27,10 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
-import yaml
 
-from .loader import BankError, Path_, compose_yaml, position_of, locate
+from .loader import BankError, Path_, parse_located, position_of
 from .models import QUESTION_TYPES, Difficulty, Id, NonEmptyText, StrictModel
 
 BLUEPRINT_VERSION = 1
@@ -193,29 +192,8 @@ def _friendly(error: dict[str, Any]) -> str:
 
 def parse_blueprint(text: str, filename: str) -> LocatedBlueprint:
     """Validate blueprint text; raises :class:`BlueprintError` listing every problem with its line."""
-    positions: dict[Path_, tuple[int, int]] = {}
-    errors: list[BankError] = []
-    try:
-        raw = compose_yaml(text, filename, positions, errors)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = " ".join(str(p) for p in (exc.context, exc.problem) if p) or str(exc)
-        raise BlueprintError([BankError(filename, line, col, "", f"YAML: {problem}")]) from None
-    except yaml.YAMLError as exc:
-        raise BlueprintError([BankError(filename, 1, 1, "", f"YAML: {exc}")]) from None
-    if not isinstance(raw, dict):
-        raise BlueprintError([BankError(filename, 1, 1, "", "a blueprint file must be a YAML mapping")])
-    try:
-        blueprint = Blueprint.model_validate(raw)
-    except ValidationError as exc:
-        for err in exc.errors(include_url=False):
-            real, _, name = locate(tuple(err["loc"]), raw, positions)
-            line, col = position_of(real, positions)
-            errors.append(BankError(filename, line, col, name, _friendly(err)))
-        raise BlueprintError(errors) from None
-    if errors:
-        raise BlueprintError(errors)
+    blueprint, positions = parse_located(text, filename, Blueprint, what="blueprint", friendly=_friendly,
+                                         error=BlueprintError)
     return LocatedBlueprint(blueprint, filename, positions)
 
 

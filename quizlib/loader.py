@@ -13,15 +13,16 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 import yaml
 
 from .models import QUESTION_TYPES, Bank, MatchPair, Objective, Option, AcceptedAnswer, OrderItem
 from .schema_versions import SchemaVersionError, upgrade
 
 Path_ = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
 
 BANK_SUFFIXES = (".yml", ".yaml")
 
@@ -223,8 +224,24 @@ def parse_bank(text: str, filename: str) -> Bank:
     return parse_bank_located(text, filename).bank
 
 
-def parse_bank_located(text: str, filename: str) -> LocatedBank:
-    """Like :func:`parse_bank`, keeping the position table."""
+def parse_located(
+    text: str,
+    filename: str,
+    model: type[M],
+    *,
+    what: str,
+    friendly: Callable[[dict[str, Any]], str],
+    error: Callable[[list[BankError]], Exception] | None = None,
+    prepare: Callable[[dict[str, Any], dict[Path_, tuple[int, int]]], dict[str, Any]] | None = None,
+) -> tuple[M, dict[Path_, tuple[int, int]]]:
+    """Parse YAML ``text`` and validate it as ``model``, every problem located.
+
+    The one path for every authored YAML file (banks, blueprints): YAML syntax
+    errors, duplicate keys and validation errors all come back as
+    :class:`BankError` rows with file, line, column and field, all at once.
+    ``prepare`` may transform the raw mapping first (the bank's schema upgrades).
+    """
+    error = error or BankLoadError  # the exception type that carries the errors (BlueprintError for blueprints)
     positions: dict[Path_, tuple[int, int]] = {}
     errors: list[BankError] = []
     try:
@@ -233,18 +250,15 @@ def parse_bank_located(text: str, filename: str) -> LocatedBank:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p) or str(exc)
-        raise BankLoadError([BankError(filename, line, col, "", f"YAML: {problem}")]) from None
+        raise error([BankError(filename, line, col, "", f"YAML: {problem}")]) from None
     except yaml.YAMLError as exc:
-        raise BankLoadError([BankError(filename, 1, 1, "", f"YAML: {exc}")]) from None
+        raise error([BankError(filename, 1, 1, "", f"YAML: {exc}")]) from None
     if not isinstance(raw, dict):
-        raise BankLoadError([BankError(filename, 1, 1, "", "a bank file must be a YAML mapping")])
+        raise error([BankError(filename, 1, 1, "", f"a {what} file must be a YAML mapping")])
+    if prepare is not None:
+        raw = prepare(raw, positions)
     try:
-        raw = upgrade(raw)
-    except SchemaVersionError as exc:
-        line, col = positions.get(("schema_version",), (1, 1))
-        raise BankLoadError([BankError(filename, line, col, "schema_version", str(exc))]) from None
-    try:
-        bank = Bank.model_validate(raw)
+        result = model.model_validate(raw)
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
             loc = tuple(err["loc"])
@@ -252,10 +266,28 @@ def parse_bank_located(text: str, filename: str) -> LocatedBank:
                 loc += ("type",)  # point at the `type:` line, not the item
             real, qid, name = locate(loc, raw, positions)
             line, col = position_of(real, positions)
-            errors.append(BankError(filename, line, col, name, _friendly(err), qid))
-        raise BankLoadError(errors) from None
+            errors.append(BankError(filename, line, col, name, friendly(err), qid))
+        raise error(errors) from None
     if errors:  # duplicate keys in an otherwise valid file
-        raise BankLoadError(errors)
+        raise error(errors)
+    return result, positions
+
+
+def _upgrade_located(filename: str) -> Callable[[dict[str, Any], dict[Path_, tuple[int, int]]], dict[str, Any]]:
+    def prepare(raw: dict[str, Any], positions: dict[Path_, tuple[int, int]]) -> dict[str, Any]:
+        try:
+            return upgrade(raw)
+        except SchemaVersionError as exc:
+            line, col = positions.get(("schema_version",), (1, 1))
+            raise BankLoadError([BankError(filename, line, col, "schema_version", str(exc))]) from None
+
+    return prepare
+
+
+def parse_bank_located(text: str, filename: str) -> LocatedBank:
+    """Like :func:`parse_bank`, keeping the position table."""
+    bank, positions = parse_located(text, filename, Bank, what="bank", friendly=_friendly,
+                                    prepare=_upgrade_located(filename))
     return LocatedBank(bank, filename, positions)
 
 
