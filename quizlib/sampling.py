@@ -1,9 +1,11 @@
 """Deterministic choice and shuffling, identical on every machine and Python version.
 
-Python's ``random`` module and ``hash()`` are not stable across versions (and
-``hash`` is salted per process), so a practice quiz built on two machines could
-show different questions. Everything here orders by sha256 of a seed and the
-item's id instead.
+Every "random" choice in the project (a practice quiz's sample, a form's questions
+and option order, a graded attempt's form) is a sort on
+``sha256(part1 \x1f part2 \x1f ...)``. Python's ``random`` algorithms may change
+between versions and ``hash()`` is salted per process, so neither is used: any
+form can be rebuilt from its ids to check a complaint. Parts are joined with the
+ASCII unit separator so ``("a|b", "c")`` and ``("a", "b|c")`` never share a key.
 """
 
 from __future__ import annotations
@@ -14,9 +16,32 @@ from typing import Callable, Iterable, Sequence, TypeVar
 T = TypeVar("T")
 
 
+SEPARATOR = "\x1f"
+
+
 def stable_key(*parts: object) -> str:
     """A sort key that depends only on ``parts``."""
-    return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()
+    return hashlib.sha256(SEPARATOR.join(map(str, parts)).encode("utf-8")).hexdigest()
+
+
+def stable_order(ids: Iterable[str], *seed: object) -> list[str]:
+    """``ids`` sorted by ``stable_key(*seed, id)``: a shuffle that every machine agrees on."""
+    return sorted(ids, key=lambda i: stable_key(*seed, i))
+
+
+def shuffled_not_identity(ids: list[str], *seed: object, tries: int = 8) -> list[str]:
+    """A stable shuffle that differs from ``ids`` (the answer, for ordering questions).
+
+    The seed is salted with an attempt number until the order differs; after
+    ``tries`` attempts (probability <= 2**-8 for two items) it rotates by one.
+    """
+    if len(ids) < 2:
+        return list(ids)
+    for attempt in range(tries):
+        order = stable_order(ids, *seed, attempt)
+        if order != ids:
+            return order
+    return ids[1:] + ids[:1]
 
 
 def shuffled(items: Iterable[T], seed: object, ident: Callable[[T], object] = str) -> list[T]:

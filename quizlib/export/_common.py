@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..markdown import render_block, render_inline
 from ..models import Bank, Matching, MultipleChoice, Numeric, Ordering, QuestionBase, ShortAnswer, ToleranceMode
-from ..forms.stable import shuffled_not_identity
+from ..sampling import shuffled_not_identity
 from .base import Notes
 
 #: Grades Moodle accepts for an answer (percent). Its importer refuses others by default.

@@ -25,7 +25,7 @@ from ..loader import BankError
 from ..models import Bank
 from .plan import RulePlan
 from .pool import Candidate, RulePool, resolve
-from .stable import stable_key
+from ..sampling import stable_key
 
 
 class DrawError(BlueprintError):

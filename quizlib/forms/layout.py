@@ -17,7 +17,7 @@ from ..blueprint import Blueprint
 from ..manifest import Form, FormManifest, FormQuestion
 from ..models import Bank, Matching, MultipleChoice, Ordering, QuestionBase, SingleChoice
 from .draw import DrawnForm
-from .stable import shuffled_not_identity, stable_order
+from ..sampling import shuffled_not_identity, stable_order
 
 
 def form_question(exam_id: str, key: str, number: int, gid: str, q: QuestionBase, points: float, shuffle_options: bool) -> FormQuestion:

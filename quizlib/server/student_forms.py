@@ -14,21 +14,15 @@ correct order, so showing any of them would give the key away.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 from ..manifest import Form, FormQuestion
+from ..sampling import stable_key, stable_order
 from ..models import Matching, MultipleChoice, Ordering, QuestionBase, SingleChoice
 from .quizzes import QuizContent
 
 
-def stable_key(*parts: object) -> str:
-    """A sort key that depends only on ``parts`` (sha256, identical on every machine)."""
-    return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()
-
-
-def _ordered(ids: list[str], *seed: object) -> list[str]:
-    return sorted(ids, key=lambda i: stable_key(*seed, i))
+_ordered = stable_order
 
 
 def _never_the_key(order: list[str], key: list[str]) -> list[str]:
