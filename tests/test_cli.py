@@ -17,7 +17,7 @@ def test_validate_reports_every_error_and_fails(capsys):
     assert main(["validate", str(FIXTURES / "bad")]) == 1
     err = capsys.readouterr().err
     assert err.count("five-mistakes.yml:") == 5
-    assert "5 error(s) in 1 of 1 file(s)" in err
+    assert "5 error(s) in 1 of 1 file(s); fix them and validate again" in err
     assert "Traceback" not in err
 
 
@@ -36,3 +36,11 @@ def test_schema_is_json_schema_with_discriminator(tmp_path):
         "single", "multiple", "true_false", "short", "numeric", "matching", "ordering"
     }
     assert schema["additionalProperties"] is False
+
+
+def test_export_refuses_bad_banks_and_locates_each_error_once(tmp_path, capsys):
+    assert main(["export", str(FIXTURES / "bad"), "-o", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    lines = [l for l in err.splitlines() if "five-mistakes.yml:" in l]
+    assert len(lines) == 5 and all(l.count("five-mistakes.yml:") == 1 for l in lines)
+    assert "nothing exported" in err and not any(tmp_path.iterdir())

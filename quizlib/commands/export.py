@@ -10,7 +10,7 @@ from rich.table import Table
 
 from ..export import Severity, exporter_names, get_exporter
 from ..export.runner import export_course
-from ..loader import load_banks
+from ._banks import load_or_report
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -36,14 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     out = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
-    report = load_banks(args.paths)
-    if report.files == 0:
-        err.print(f"[red]error:[/] no bank files (*.yml) found in {' '.join(args.paths)}")
-        return 1
-    for e in report.errors:
-        err.print(f"[bold]{e.file}:{e.line}:{e.column}[/]: {e}", soft_wrap=True)
-    if report.errors:
-        err.print(f"[red]{len(report.errors)} error(s); nothing exported[/]")
+    report = load_or_report(args.paths, err, failing="nothing exported")
+    if report is None:
         return 1
     formats = exporter_names() if not args.formats or "all" in args.formats else list(dict.fromkeys(args.formats))
     options = {"ordering": args.ordering} if args.ordering else {}

@@ -7,7 +7,7 @@ from collections import Counter
 
 from rich.console import Console
 
-from ..loader import load_banks
+from ._banks import load_or_report
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -19,18 +19,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
-    report = load_banks(args.paths)
-    if report.files == 0:
-        err.print(f"[red]error:[/] no bank files (*.yml) found in {' '.join(args.paths)}")
-        return 1
-    for e in report.errors:
-        where = f"[bold]{e.file}:{e.line}:{e.column}[/]"
-        who = f" question [cyan]{e.question_id}[/]" if e.question_id else ""
-        fld = f" [magenta]{e.field}[/]" if e.field else ""
-        err.print(f"{where}:{who}{fld}: {e.message}", markup=True, soft_wrap=True)
-    if report.errors:
-        bad_files = len({e.file for e in report.errors})
-        err.print(f"[red]{len(report.errors)} error(s) in {bad_files} of {report.files} file(s)[/]")
+    report = load_or_report(args.paths, err, failing="fix them and validate again")
+    if report is None:
         return 1
     types = Counter(q.type for bank in report.banks.values() for q in bank.questions)
     total = sum(types.values())

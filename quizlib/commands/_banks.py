@@ -1,0 +1,32 @@
+"""Loading banks for a command and printing their errors, the same way in every command."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from ..loader import BankError, LoadReport, load_banks
+
+
+def print_bank_error(err: Console, e: BankError) -> None:
+    where = f"[bold]{e.file}:{e.line}:{e.column}[/]"
+    who = f" question [cyan]{e.question_id}[/]" if e.question_id else ""
+    fld = f" [magenta]{e.field}[/]" if e.field else ""
+    err.print(f"{where}:{who}{fld}: {e.message}", markup=True, soft_wrap=True, highlight=False)
+
+
+def load_or_report(paths: list[str], err: Console, failing: str) -> LoadReport | None:
+    """The banks under ``paths``, or ``None`` after printing every located error.
+
+    ``failing`` finishes the summary line, e.g. "nothing exported".
+    """
+    report = load_banks(paths)
+    if report.files == 0:
+        err.print(f"[red]error:[/] no bank files (*.yml) found in {' '.join(paths)}")
+        return None
+    for e in report.errors:
+        print_bank_error(err, e)
+    if report.errors:
+        bad_files = len({e.file for e in report.errors})
+        err.print(f"[red]{len(report.errors)} error(s) in {bad_files} of {report.files} file(s); {failing}[/]")
+        return None
+    return report
