@@ -27,6 +27,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".installed"
 SYSTEM_PACKAGES = {"/usr/bin/chromium": ["chromium"]}
 GIFT_PARSER = ["pygiftparser==1.1", "yattag>=1.15,<2"]
+AXE = "axe-core@^4.10"  # accessibility engine the browser tests inject (from the npm registry)
 
 
 def sh(*cmd: str | Path, **kw) -> None:
@@ -36,7 +37,7 @@ def sh(*cmd: str | Path, **kw) -> None:
 
 def ensure_venv() -> None:
     """Create .venv and install the package with its dev extras when pyproject.toml changed."""
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + repr(GIFT_PARSER).encode()).hexdigest()
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + repr((GIFT_PARSER, AXE)).encode()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == digest:
         return
     if not (BIN / "python").exists():
@@ -47,6 +48,11 @@ def ensure_venv() -> None:
     # (through MarkdownSuperscript), which conflicts with text2qti; it runs fine with the
     # current Markdown, so it is installed without its dependency pins.
     sh(BIN / "python", "-m", "pip", "install", "--quiet", "--no-deps", *GIFT_PARSER)
+    if shutil.which("npm"):
+        (VENV / "axe").mkdir(exist_ok=True)
+        sh("npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", VENV / "axe", AXE)
+    else:
+        print("note: npm not found; the accessibility (axe-core) tests will skip", flush=True)
     STAMP.write_text(digest)
 
 

@@ -67,3 +67,21 @@ def chromium() -> Iterator[object]:
             yield browser
         finally:
             browser.close()
+
+
+AXE = Path(__file__).resolve().parent.parent / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page, selector: str) -> list[tuple[str, str, list[str]]]:
+    """WCAG 2.1 A/AA violations axe-core finds inside ``selector``: (rule, impact, offending HTML)."""
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (.venv/axe); `python3 run.py test` installs it with npm")
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async ([sel, tags]) => {
+             const r = await axe.run(document.querySelector(sel), {runOnly: {type: "tag", values: tags}});
+             return r.violations.map(v => [v.id, v.impact, v.nodes.map(n => n.html.slice(0, 160))]);
+           }""",
+        [selector, WCAG],
+    )

@@ -12,7 +12,7 @@ import pytest
 
 from quizlib.server.process import ServiceProcess, free_port
 
-from .browser import serve
+from .browser import axe_violations, serve
 from .conftest import FIXTURES
 from .sphinx_build import Build
 
@@ -77,6 +77,7 @@ def test_student_answers_submits_sees_score_and_instructor_exports_it(setup, chr
     page.wait_for_selector("fieldset.qz-q")
     assert "token=" not in page.url  # the secret leaves the address bar (and history)
     assert page.locator("fieldset.qz-q").count() == 10
+    assert axe_violations(page, "section.qz-g") == []
     for secret in KEY_STRINGS[:4]:
         assert secret not in page.content()
 

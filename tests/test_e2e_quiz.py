@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from .browser import require_chromium, serve
+from .browser import axe_violations, require_chromium, serve
 from .conftest import FIXTURES
 from .sphinx_build import Build
 
@@ -218,3 +218,15 @@ def test_no_console_errors_on_any_book_page(built_book, chromium_browser):
             pg.goto(f"{url}/{path.relative_to(built_book).as_posix()}", wait_until="load")
         context.close()
     assert errors == []
+
+
+def test_quiz_has_no_wcag_violations_in_any_state(page):
+    """axe-core (an independent accessibility engine) finds nothing in the quiz, fresh or answered."""
+    assert axe_violations(page, "section.qz") == []
+    WRONG["single-1"][0](page, q(page, "single-1"))
+    check(page, "single-1")
+    RIGHT["multi-1"](page, q(page, "multi-1"))
+    check(page, "multi-1")
+    q(page, "order-1").get_by_role("button", name="Show answer").click()
+    q(page, "order-1").locator('li button[data-move="down"]').first.click()
+    assert axe_violations(page, "section.qz") == []
