@@ -96,6 +96,26 @@ def test_idempotent_start_never_opens_a_second_attempt(service: Service) -> None
     assert len(attempts_in_db(service)) == 1
 
 
+def test_idempotency_keys_expire_after_the_retention_and_are_pruned(service: Service) -> None:
+    from quizlib.server.idempotency import RETENTION
+
+    service.roster("ann")
+    service.publish("quiz", max_attempts=3)
+    c, h = service.client, service.as_student("ann")
+    first = c.post("/api/v1/quizzes/quiz/attempts", headers={**h, "Idempotency-Key": "start-1"})
+    service.submit("ann", first.json()["id"], {}, key="sub-1")
+    service.clock.advance(seconds=RETENTION.total_seconds() - 60)
+    replayed = c.post("/api/v1/quizzes/quiz/attempts", headers={**h, "Idempotency-Key": "start-1"})
+    assert replayed.status_code == 201 and replayed.json() == first.json()  # still within the retention
+    service.clock.advance(seconds=120)
+    fresh = c.post("/api/v1/quizzes/quiz/attempts", headers={**h, "Idempotency-Key": "start-1"})
+    assert fresh.status_code == 201 and fresh.json()["id"] != first.json()["id"]  # the old key is forgotten
+    with service.db.read() as s:
+        keys = s.execute(select(IdempotencyKey.key)).scalars().all()
+    assert keys == ["start-1"]  # both expired rows pruned; only the new one is kept
+    assert len(attempts_in_db(service)) == 2
+
+
 def test_concurrent_duplicate_submissions_are_applied_once(service: Service) -> None:
     service.roster("ann")
     service.publish("quiz")

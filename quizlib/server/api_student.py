@@ -110,7 +110,7 @@ def start_attempt(quiz_id: str = QuizId, idempotency_key: str | None = Header(de
     digest = request_hash("POST", f"/quizzes/{quiz_id}/attempts", None)
     with db.write() as s:
         rules.lock_student(s, pk)
-        prior = replay(s, pk, key, digest) if key else None
+        prior = replay(s, pk, key, digest, now) if key else None
         if prior is None:
             quiz = rules.get_quiz(s, quiz_id)
             status, body = rules.start(s, quiz, pk, now, settings.grace_seconds)
@@ -166,7 +166,7 @@ def submit_attempt(body: SubmitBody | None = None, attempt_id: int = AttemptId,
     digest = request_hash("POST", f"/attempts/{attempt_id}/submit", answers)
     with db.write() as s:
         rules.lock_student(s, pk)
-        prior = replay(s, pk, key, digest)
+        prior = replay(s, pk, key, digest, now)
         if prior is None:
             attempt, quiz = _load(s, attempt_id, pk)
             status, out = rules.submit(s, attempt, quiz, answers, now, settings.grace_seconds)
