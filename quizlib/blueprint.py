@@ -30,7 +30,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from .loader import BankError, Path_, parse_located, position_of
+from .loader import BankError, Path_, field_name, parse_located, position_of
 from .models import QUESTION_TYPES, Difficulty, Id, NonEmptyText, StrictModel
 
 BLUEPRINT_VERSION = 1
@@ -161,10 +161,7 @@ class LocatedBlueprint:
     def error(self, path: tuple[str | int, ...], message: str) -> BankError:
         """A located error at ``path`` (e.g. ``("draw", 0, "max_per_chapter")``)."""
         line, col = position_of(tuple(path), self.positions)
-        field = ""
-        for part in path:
-            field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
-        return BankError(self.file, line, col, field, message)
+        return BankError(self.file, line, col, field_name(tuple(path)), message)
 
 
 class BlueprintError(Exception):

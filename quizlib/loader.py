@@ -87,7 +87,7 @@ _BankLoader.yaml_implicit_resolvers = {
 _BankLoader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 
 
-def _field_name(path: Path_) -> str:
+def field_name(path: Path_) -> str:
     """``("questions", 0, "difficulty")`` -> ``questions[0].difficulty``."""
     name = ""
     for part in path:
@@ -117,7 +117,7 @@ def compose_yaml(text: str, filename: str, positions: dict[Path_, tuple[int, int
                     key = str(key) if not isinstance(key, bool) else key
                     if key in out:
                         errors.append(BankError(
-                            filename, mark.line + 1, mark.column + 1, _field_name(path + (key,)),
+                            filename, mark.line + 1, mark.column + 1, field_name(path + (key,)),
                             f"duplicate key '{key}' (each key may appear once)",
                         ))
                         continue

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from .models import Id, StrictModel
+from .models import Id, StrictModel, letters
 
 MANIFEST_VERSION = 1
+
+
+def printed_letters(n: int) -> list[str]:
+    """A..Z, then AA, AB, ...: the labels printed before options, in ``option_order``/``right_order`` order."""
+    return [label.upper() for label in letters(n)]
 
 
 class FormQuestion(StrictModel):

@@ -171,8 +171,8 @@ class OrderItem(StrictModel):
         return {"text": data} if isinstance(data, str) else data
 
 
-def _letters(n: int) -> list[str]:
-    """a..z, then aa, ab, ... : enough for any option list."""
+def letters(n: int) -> list[str]:
+    """a..z, then aa, ab, ... : derived option ids, and (upper-cased) the letters printed on forms."""
     out: list[str] = []
     alphabet = string.ascii_lowercase
     for i in range(n):
@@ -261,7 +261,7 @@ class SingleChoice(QuestionBase):
                 {"n": n},
             )
         _no_duplicate_texts([o.text for o in options], "option text")
-        return _assign_ids(options, _letters(len(options)), "option")
+        return _assign_ids(options, letters(len(options)), "option")
 
 
 class MultipleChoice(QuestionBase):
@@ -278,7 +278,7 @@ class MultipleChoice(QuestionBase):
                 "multiple_no_correct", "a 'multiple' question needs at least one correct option"
             )
         _no_duplicate_texts([o.text for o in options], "option text")
-        return _assign_ids(options, _letters(len(options)), "option")
+        return _assign_ids(options, letters(len(options)), "option")
 
 
 class TrueFalse(QuestionBase):

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..grade.console import RejectionPrinter, add_input_arguments, progress_bar, summary_table, write_schema
+from ..grade.console import RejectionPrinter, add_input_arguments, handle_schema_or_missing_input, progress_bar, summary_table
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -42,12 +42,9 @@ def run(args: argparse.Namespace) -> int:
 
     console = Console(highlight=False)
     err = Console(stderr=True, highlight=False)
-    if args.schema:
-        write_schema(args.schema)
-        return 0
-    if not args.responses:
-        err.print("[red]error:[/] give at least one responses file (or --schema)")
-        return 2
+    done = handle_schema_or_missing_input(args, err)
+    if done is not None:
+        return done
     previous = None
     if args.previous:
         try:

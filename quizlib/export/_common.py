@@ -90,6 +90,14 @@ def multiple_weights(q: MultipleChoice) -> dict[str, float]:
     return {o.id or "": (100.0 / n if o.correct else -100.0 / n) for o in q.options}
 
 
+def ordering_mode(options: dict, default: str) -> str:
+    """How a format writes ordering questions: ``native`` or as item-to-position ``matching``."""
+    mode = str(options.get("ordering") or default)
+    if mode not in ("native", "matching"):
+        raise ValueError(f"ordering must be 'native' or 'matching', not {mode!r}")
+    return mode
+
+
 def ordering_positions(q: Ordering) -> list[str]:
     return [f"Position {i} (first)" if i == 1 else (f"Position {i} (last)" if i == len(q.items) else f"Position {i}")
             for i in range(1, len(q.items) + 1)]

@@ -49,10 +49,7 @@ class GIFTExporter(Exporter):
 
     @property
     def ordering_mode(self) -> str:
-        mode = str(self.options.get("ordering") or "matching")
-        if mode not in ("native", "matching"):
-            raise ValueError(f"ordering must be 'native' or 'matching', not {mode!r}")
-        return mode
+        return c.ordering_mode(self.options, "matching")
 
     def block(self, bank: Bank, q: QuestionBase, notes: Notes) -> str:
         if q.points != 1:

@@ -61,10 +61,7 @@ class MoodleXMLExporter(Exporter):
 
     @property
     def ordering_mode(self) -> str:
-        mode = str(self.options.get("ordering") or "native")
-        if mode not in ("native", "matching"):
-            raise ValueError(f"ordering must be 'native' or 'matching', not {mode!r}")
-        return mode
+        return c.ordering_mode(self.options, "native")
 
     def question(self, bank: Bank, q: QuestionBase, notes: Notes) -> ET.Element:
         if isinstance(q, (SingleChoice, MultipleChoice)):

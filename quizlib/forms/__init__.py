@@ -8,7 +8,7 @@ The pieces, in the order they run:
 - :mod:`.render` writes the printable HTML forms and answer keys;
 - :mod:`.answers` maps printed letters back to bank ids; :mod:`.exposure` measures balance.
 
-Every random choice is a sha256 sort (:mod:`.stable`), so a form can be rebuilt from its ids.
+Every random choice is a sha256 sort (:mod:`quizlib.sampling`), so a form can be rebuilt from its ids.
 """
 
 from .draw import DrawError, Drawer, DrawnForm, FormSpec, draw_forms, student_specs, variant_specs

@@ -13,19 +13,10 @@ import re
 from typing import Any
 
 from ..manifest import FormQuestion
+from ..manifest import printed_letters as letters  # re-exported: the forms' printed labels
 from ..models import Matching, MultipleChoice, Numeric, Ordering, QuestionBase, ShortAnswer, SingleChoice, ToleranceMode, TrueFalse
 
 
-def letters(n: int) -> list[str]:
-    """A..Z, then AA, AB, ...: the labels printed before options."""
-    out = []
-    for i in range(n):
-        label, i = "", i + 1
-        while i:
-            i, rem = divmod(i - 1, 26)
-            label = chr(65 + rem) + label
-        out.append(label)
-    return out
 
 
 def _letter_map(order: list[str]) -> dict[str, str]:

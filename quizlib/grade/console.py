@@ -6,7 +6,7 @@ import argparse
 import json
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from rich.console import Console
 from rich.markup import escape
@@ -33,6 +33,17 @@ def add_input_arguments(p: argparse.ArgumentParser) -> None:
                    help="exit 0 even when some rows were rejected (they are still reported and counted)")
     p.add_argument("--schema", nargs="?", const="-", metavar="PATH",
                    help="write the JSON Schema of one JSON Lines attempt (to PATH or standard output) and exit")
+
+
+def handle_schema_or_missing_input(args: argparse.Namespace, err: Any) -> int | None:
+    """The exit code when the command is done before reading input (--schema, or no files), else None."""
+    if args.schema:
+        write_schema(args.schema)
+        return 0
+    if not args.responses:
+        err.print("[red]error:[/] give at least one responses file (or --schema)")
+        return 2
+    return None
 
 
 def write_schema(target: str) -> None:

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from ..manifest import Form, FormManifest
+from ..manifest import Form, FormManifest, printed_letters
 from ..models import Bank, QuestionBase
 from .compiled import MEMO_LIMIT, CompiledQuestion, Outcome, SlotTable
 
@@ -114,19 +114,8 @@ class Assessment:
         return value
 
 
-def _letters(n: int) -> list[str]:
-    out = []
-    for i in range(n):
-        label, i = "", i + 1
-        while i:
-            i, rem = divmod(i - 1, 26)
-            label = chr(65 + rem) + label
-        out.append(label)
-    return out
-
-
 def _letter_table(order: list[str] | None) -> dict[str, str] | None:
-    return dict(zip(_letters(len(order)), order)) if order else None
+    return dict(zip(printed_letters(len(order)), order)) if order else None
 
 
 class Course:

@@ -8,7 +8,7 @@ on disk.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from fastapi import APIRouter, Depends, Header, Path
 from fastapi.responses import JSONResponse
@@ -129,17 +129,22 @@ def _load(s: Any, attempt_id: int, pk: int) -> tuple[Attempt, Quiz]:
     return row[0], row[1]
 
 
+def _read_attempt(db: Database, attempt_id: int, pk: int, now: datetime, grace: float,
+                  view: Callable[[Attempt, Quiz, datetime, float], dict[str, Any]]) -> dict[str, Any]:
+    """A view of the student's attempt, after submitting it if its time ran out (reads never show a stale state)."""
+    with db.read() as s:
+        _, quiz = _load(s, attempt_id, pk)
+    _finalize_if_expired(db, quiz.id, pk, now, grace)
+    with db.read() as s:
+        attempt, quiz = _load(s, attempt_id, pk)
+        return view(attempt, quiz, now, grace)
+
+
 @router.get("/attempts/{attempt_id}", summary="An attempt: my form, saved answers, time left")
 def get_attempt(attempt_id: int = AttemptId, principal: Principal = Depends(require_student),
                 db: Database = Depends(get_db), settings: Settings = Depends(get_settings),
                 now: datetime = Depends(server_now)) -> dict[str, Any]:
-    pk = principal.student_pk or 0
-    with db.read() as s:
-        attempt, quiz = _load(s, attempt_id, pk)
-    _finalize_if_expired(db, quiz.id, pk, now, settings.grace_seconds)
-    with db.read() as s:
-        attempt, quiz = _load(s, attempt_id, pk)
-        return rules.attempt_view(attempt, quiz, now, settings.grace_seconds)
+    return _read_attempt(db, attempt_id, principal.student_pk or 0, now, settings.grace_seconds, rules.attempt_view)
 
 
 @router.put("/attempts/{attempt_id}/answers", summary="Autosave answers")
@@ -180,10 +185,4 @@ def submit_attempt(body: SubmitBody | None = None, attempt_id: int = AttemptId,
 def get_result(attempt_id: int = AttemptId, principal: Principal = Depends(require_student),
                db: Database = Depends(get_db), settings: Settings = Depends(get_settings),
                now: datetime = Depends(server_now)) -> dict[str, Any]:
-    pk = principal.student_pk or 0
-    with db.read() as s:
-        attempt, quiz = _load(s, attempt_id, pk)
-    _finalize_if_expired(db, quiz.id, pk, now, settings.grace_seconds)
-    with db.read() as s:
-        attempt, quiz = _load(s, attempt_id, pk)
-        return rules.result_view(attempt, quiz, now, settings.grace_seconds)
+    return _read_attempt(db, attempt_id, principal.student_pk or 0, now, settings.grace_seconds, rules.result_view)
