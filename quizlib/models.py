@@ -377,6 +377,14 @@ class Bank(StrictModel):
     schema_version: Literal[1] = Field(description="Format version of this file; see quizlib.schema_versions.")
     page: NonEmptyText = Field(description="Docname of the book page, relative to book/ and without '.md'.")
     title: NonEmptyText
+    secure: bool = Field(
+        default=False,
+        description=(
+            "True for a secure pool: questions for graded work only (forms, the grading service, "
+            "LMS exports), never rendered in the book. Secure pools live under pools/, which the "
+            "book build never reads, so a course can keep them in a private repository."
+        ),
+    )
     objectives: list[Objective] = Field(min_length=1)
     questions: list[Question] = Field(min_length=1)
 
