@@ -90,7 +90,7 @@ def bench_builds(tmp: Path, repeat: int) -> None:
           f"(target <= 1.15)")
 
     noop, _ = build(with_q, clean=False)
-    bank = with_q / "quizzes" / "02-instruments" / "01-attaches.yml"
+    bank = with_q / "quizzes" / "03-instruments" / "01-attaches.yml"
     bank.write_text(bank.read_text().replace("prompt: ", "prompt: (edited) ", 1))
     inc, out = build(with_q, clean=False)
     print(f"incremental rebuild after editing one bank: {inc:.1f} s, re-read {reread(out)}; "
@@ -168,7 +168,7 @@ def bench_jupyterquiz(tmp: Path) -> None:
     except ImportError:
         print("jupyterquiz reference skipped: pip install -e '.[bench]'")
         return
-    banks = sorted((ROOT / "quizzes" / "02-instruments").glob("*.yml"))
+    banks = sorted((ROOT / "quizzes" / "03-instruments").glob("*.yml"))
     toc = ["format: jb-book", "root: index", "chapters:"]
 
     def project(name: str, execute: bool) -> Path:
@@ -188,7 +188,7 @@ def bench_jupyterquiz(tmp: Path) -> None:
         questions, skipped = to_jupyterquiz(bank)
         skipped_total += skipped
         kept_total += len(questions)
-        (ours / f"{bank.stem}.md").write_text(f"# {bank.stem}\n\n```{{quiz}} quizzes/02-instruments/{bank.name}\n```\n")
+        (ours / f"{bank.stem}.md").write_text(f"# {bank.stem}\n\n```{{quiz}} quizzes/03-instruments/{bank.name}\n```\n")
         nb = nbformat.v4.new_notebook()
         nb.cells = [nbformat.v4.new_markdown_cell(f"# {bank.stem}"),
                     nbformat.v4.new_code_cell("from jupyterquiz import display_quiz\n"

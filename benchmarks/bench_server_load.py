@@ -45,7 +45,7 @@ from quizlib.server.models import Attempt  # noqa: E402
 from quizlib.server.process import ServiceProcess  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-BANK = ROOT / "quizzes" / "02-instruments" / "01-attaches.yml"
+BANK = ROOT / "quizzes" / "03-instruments" / "01-attaches.yml"
 CLIENT_POOL = 10
 
 

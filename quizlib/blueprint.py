@@ -61,7 +61,7 @@ class DrawRule(StrictModel):
     chapters: list[int | str] | None = Field(
         default=None, description="Chapter numbers (the NN- prefix of the folder), folder names, or a range '1-4'."
     )
-    sections: list[str] | None = Field(default=None, description="Bank ids such as '02-instruments/01-attaches'.")
+    sections: list[str] | None = Field(default=None, description="Bank ids such as '03-instruments/01-attaches'.")
     per_section: int | None = Field(default=None, ge=1, le=100)
     per_chapter: int | None = Field(default=None, ge=1, le=500)
     count: int | None = Field(default=None, ge=1, le=2000, description="Questions drawn from the whole rule.")

@@ -23,7 +23,7 @@ def printed_letters(n: int) -> list[str]:
 class FormQuestion(StrictModel):
     """One question as it appeared on one form."""
 
-    qid: str = Field(description="Global question id '<bank>/<question id>', e.g. '02-instruments/01-attaches/attache-role'.")
+    qid: str = Field(description="Global question id '<bank>/<question id>', e.g. '03-instruments/01-attaches/attache-role'.")
     number: int = Field(ge=1, description="Position on the form, 1-based.")
     points: float = Field(gt=0)
     option_order: list[Id] | None = Field(

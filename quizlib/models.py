@@ -405,7 +405,7 @@ class Bank(StrictModel):
 
     @property
     def id(self) -> str:
-        """Bank id: the page docname minus the ``book/`` prefix, e.g. ``02-instruments/01-attaches``."""
+        """Bank id: the page docname minus the ``book/`` prefix, e.g. ``03-instruments/01-attaches``."""
         return self.page
 
     def global_id(self, question: QuestionBase) -> str:

@@ -19,6 +19,7 @@ from quizlib.export.gift import escape
 from quizlib.loader import load_banks
 from quizlib.models import Matching, MultipleChoice, Numeric, Ordering, ShortAnswer, SingleChoice, TrueFalse
 
+from .course import N_QUESTIONS
 from .conftest import ROOT
 
 gift_parser = pytest.importorskip("pygiftparser.parser", reason="pip install --no-deps pygiftparser==1.1 yattag")
@@ -37,7 +38,7 @@ def parsed(tmp_path_factory):
 
 def test_every_question_parses_and_keeps_its_name_and_text(parsed):
     banks, questions, report = parsed
-    assert len(questions) == report.questions == 360
+    assert len(questions) == report.questions == N_QUESTIONS
     assert all(q.valid for q in questions)
     by_id = {q.id: q for b in banks for q in b.questions}
     for pq in questions:

@@ -24,6 +24,7 @@ from quizlib.export.qti import QTI_NS
 from quizlib.loader import load_banks
 from quizlib.models import MultipleChoice, Numeric, ShortAnswer, SingleChoice, TrueFalse
 
+from .course import N_BANKS, N_QUESTIONS
 from .conftest import ROOT
 
 NS = {"q": QTI_NS}
@@ -81,8 +82,8 @@ def test_zip_layout_and_manifest_point_at_real_files(course_zip):
     hrefs = [f.get("href") for f in manifest.iter() if local(f.tag) == "file"]
     assert hrefs and all(h in names for h in hrefs)
     types = [r.get("type") for r in manifest.iter() if local(r.tag) == "resource"]
-    assert types.count("imsqti_xmlv1p2") == len(banks) == 36
-    assert types.count("associatedcontent/imscc_xmlv1p1/learning-application-resource") == 36
+    assert types.count("imsqti_xmlv1p2") == len(banks) == N_BANKS
+    assert types.count("associatedcontent/imscc_xmlv1p1/learning-application-resource") == N_BANKS
 
 
 def test_every_course_question_is_one_valid_item_in_its_section_bank(course_zip):
@@ -96,8 +97,8 @@ def test_every_course_question_is_one_valid_item_in_its_section_bank(course_zip)
             items.append(item.get("ident"))
             bank_names.update(f.findtext("q:fieldentry", namespaces=NS) for f in item.iter(f"{{{QTI_NS}}}qtimetadatafield")
                               if f.findtext("q:fieldlabel", namespaces=NS) == "question_bank")
-    assert len(items) == len(set(items)) == 360 == report.questions
-    assert len(bank_names) == 36  # one item bank per section
+    assert len(items) == len(set(items)) == N_QUESTIONS == report.questions
+    assert len(bank_names) == N_BANKS  # one item bank per section
 
 
 def test_exports_are_byte_identical_on_rerun(course_zip, tmp_path):

@@ -12,6 +12,7 @@ from quizlib.export import Exporter, ExportReport, exporter_names, get_exporter
 from quizlib.export.base import Notes
 from quizlib.loader import load_banks
 
+from .course import N_BANKS, N_QUESTIONS
 from .conftest import FIXTURES, ROOT
 
 
@@ -53,7 +54,7 @@ def test_cli_exports_the_whole_course_with_a_per_question_report(tmp_path, capsy
     assert [r["format"] for r in reports] == ["blackboard", "gift", "moodle", "qti"]
     ids = {b.global_id(q) for b in load_banks([ROOT / "quizzes"]).banks.values() for q in b.questions}
     for r in reports:
-        assert r["questions"] == 360 and r["banks"] == 36
+        assert r["questions"] == N_QUESTIONS and r["banks"] == N_BANKS
         assert {n["qid"] for n in r["notes"]} <= ids
         assert r["questions_with_notes"] == len({n["qid"] for n in r["notes"]})
     md = (out / "export-report.md").read_text()
@@ -83,7 +84,7 @@ def test_blackboard_lines_follow_the_upload_format(tmp_path):
     path = tmp_path / "bb.txt"
     report = get_exporter("blackboard")().write(banks, path)
     lines = path.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == report.questions == 360
+    assert len(lines) == report.questions == N_QUESTIONS
     for line in lines:
         kind, prompt, *rest = line.split("\t")
         assert prompt and all(rest)
@@ -100,4 +101,4 @@ def test_blackboard_lines_follow_the_upload_format(tmp_path):
         else:
             assert kind in ("FIB", "ORD") and len(rest) >= 1
     # no feedback field exists in the format: every question with an explanation is reported
-    assert report.affected == 360
+    assert report.affected == N_QUESTIONS

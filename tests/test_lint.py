@@ -10,6 +10,7 @@ import pytest
 from quizlib.cli import main
 from quizlib.lint import RULES, Severity, lint
 
+from .course import N_QUESTIONS
 from .conftest import FIXTURES, ROOT
 
 COURSE = FIXTURES / "lint"
@@ -180,7 +181,7 @@ def test_real_course_has_no_lint_errors():
     assert result.course.bank_files == len(result.course.banks) >= 36
     assert len(result.course.book.sections) >= 36
     assert [str(f) for f in result.errors] == []
-    assert result.total.questions >= 360
+    assert result.total.questions == N_QUESTIONS
 
 
 def test_severity_is_an_enum_of_two():

@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 from tests.fixtures.server.harness import Service, sqlite_service  # noqa: F401
 
 MIDTERM = ROOT / "blueprints" / "midterm.yml"
-CHAPTERS = [ROOT / "quizzes" / c for c in ("01-foundations", "02-instruments", "03-alliances", "04-security")]
+CHAPTERS = [ROOT / "quizzes" / c for c in ("01-foundations", "03-instruments", "05-alliances", "06-security", "07-security-cooperation")]
 
 
 def bank_files() -> list[Path]:

@@ -2,7 +2,7 @@
 
     quizlib serve --init                       # create the database, print an instructor token
     quizlib serve roster students.csv -o tokens.csv
-    quizlib serve publish quizzes/02-instruments/01-attaches.yml --id attaches-quiz --closes 2026-12-01T18:00Z
+    quizlib serve publish quizzes/03-instruments/01-attaches.yml --id attaches-quiz --closes 2026-12-01T18:00Z
     quizlib serve --host 127.0.0.1 --port 8000 --workers 2
     quizlib serve gradebook attaches-quiz -o gradebook.csv
 

@@ -11,7 +11,7 @@ form is a function of (exam id, form key) only.
 Before any form is drawn every rule is checked against the banks; a rule they
 cannot satisfy fails with the rule's line and the constraint that breaks
 (:class:`DrawError`), e.g. "at most 2 hard per chapter cannot be met in chapter
-03-alliances: its sections need at least 3 hard questions".
+05-alliances: its sections need at least 3 hard questions".
 """
 
 from __future__ import annotations

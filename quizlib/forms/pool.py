@@ -23,7 +23,7 @@ CapKey = tuple[str, str, str]
 
 
 def chapter_of(bank: Bank) -> str:
-    """A bank's chapter is the first folder of its page: ``02-instruments``."""
+    """A bank's chapter is the first folder of its page: ``03-instruments``."""
     return bank.id.split("/", 1)[0]
 
 

@@ -32,7 +32,7 @@ class Attempt(BaseModel):
         min_length=1, max_length=MAX_STUDENT_CHARS, description="Student id, as the gradebook should show it."
     )
     bank: str | None = Field(
-        default=None, min_length=1, description="Bank id (its book page), e.g. '02-instruments/01-attaches'."
+        default=None, min_length=1, description="Bank id (its book page), e.g. '03-instruments/01-attaches'."
     )
     form: str | None = Field(
         default=None, min_length=1, description="Form id from the form manifest given with --manifest."

@@ -30,7 +30,7 @@ class BankFile:
 
     @property
     def chapter(self) -> str:
-        """The chapter folder the bank's page lives in (``02-instruments``)."""
+        """The chapter folder the bank's page lives in (``03-instruments``)."""
         return self.bank.page.split("/", 1)[0]
 
     @property

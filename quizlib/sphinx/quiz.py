@@ -1,6 +1,6 @@
 """The ``quiz`` directive and its node.
 
-    ```{quiz} quizzes/02-instruments/01-attaches.yml
+    ```{quiz} quizzes/03-instruments/01-attaches.yml
     :count: 8
     ```
 
@@ -58,7 +58,7 @@ class QuizDirective(SphinxDirective):
     """Render one or more question banks as an interactive practice quiz.
 
     Arguments: one or more bank paths relative to the project root (where
-    ``_config.yml`` is), shell globs allowed, e.g. ``quizzes/02-instruments/*.yml``.
+    ``_config.yml`` is), shell globs allowed, e.g. ``quizzes/03-instruments/*.yml``.
 
     Options:
       ``:count:``   show this many questions (default: all). With several banks the
