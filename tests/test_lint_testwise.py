@@ -31,6 +31,7 @@ from quizlib.models import MultipleChoice, SingleChoice, TrueFalse
 
 from .conftest import FIXTURES, ROOT
 from .course import BANK_FILES
+from .strategies import question_dicts
 
 COURSE = FIXTURES / "lint" / "testwise"
 BASE = {"explanation": "x", "source": "s", "objective": "O1", "difficulty": "easy"}
@@ -144,7 +145,6 @@ def test_all_of_the_above():
 
 
 def test_other_types_have_no_strategy():
-    q = MultipleChoice  # noqa: F841  (kept for symmetry with the types that do)
     from quizlib.models import Numeric, Ordering
 
     numeric = Numeric.model_validate(BASE | {"id": "n", "type": "numeric", "prompt": "Year?", "answer": 1961})
@@ -250,6 +250,23 @@ def test_shape_and_chance_match_the_closed_form(q, others):
         assert shape == sum(_mean(q, [list(c) for c in itertools.combinations(ids, m)]) for m in ticks) / len(ticks)
         weights = [p for _, p in strategy_responses("shape", q, history)]
         assert sum(weights) == 1
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(question_dicts(), min_size=1, max_size=6))
+def test_every_score_of_every_type_is_a_fraction_of_the_points(dicts):
+    from pydantic import TypeAdapter
+
+    from quizlib.models import Question
+
+    questions = [TypeAdapter(Question).validate_python(d | {"id": f"q{i}"}) for i, d in enumerate(dicts)]
+    history = ShapeHistory.of(questions)
+    for q in questions:
+        result = score_item(q, history)
+        assert (result.chance is None) == (q.type not in {"single", "multiple", "true_false"})
+        assert all(0 <= v <= 1 for v in [*result.scores.values(), *filter(None, [result.chance])])
+        for code in result.scores:
+            assert sum(p for _, p in strategy_responses(code, q, history)) == 1
 
 
 @settings(max_examples=50, deadline=None)
@@ -451,3 +468,59 @@ def test_extra_banks_are_given_on_the_command_line(tmp_path, capsys):
 def test_a_distinct_secure_question_passes(tmp_path):
     root = _pool_course(tmp_path, "Which rival keeps a hotline to the capital during an exercise?")
     assert not [f for f in lint(root).findings if f.rule == "near-duplicate-prompt"]
+
+
+# --------------------------------------------------------------------------- the author guide's section
+
+GUIDE = ROOT / "book" / "author-guide.md"
+
+
+def _guide_section() -> str:
+    text = GUIDE.read_text(encoding="utf-8")
+    start = text.index("(author-guide-audit)=")
+    end = text.find("\n(author-guide-", start + 1)
+    return text[start:] if end < 0 else text[start:end]
+
+
+def _blocks(section: str, lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", section, re.DOTALL)
+
+
+def test_author_guide_audit_commands_run_and_show_what_the_guide_says(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    for name in ("book", "quizzes", "tests", "pyproject.toml", "_config.yml"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    section = _guide_section()
+    commands = [line for block in _blocks(section, "bash") for line in block.splitlines() if line.strip()]
+    assert len(commands) == 3
+    env = os.environ | {"PYTHONPATH": str(ROOT), "COLUMNS": "100"}
+    outputs = []
+    for command in commands:
+        # `.venv/bin/` is the course's environment: the one running these tests.
+        command = command.replace(".venv/bin/", f"{Path(sys.executable).parent}/")
+        proc = subprocess.run(command, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, (command, proc.stdout[-2000:], proc.stderr[-2000:])
+        outputs.append(proc.stdout)
+    # The excerpt of the fixture course's table is what the first command prints.
+    printed = {" ".join(line.split()) for line in outputs[0].splitlines()}
+    for line in _blocks(section, "text")[0].splitlines():
+        assert " ".join(line.split()) in printed, line
+    assert json.loads((tmp_path / "audit.json").read_text())["course"]["strategies"]["longest"]["items"] > 0
+    assert "'items':" in outputs[2] and "'chance':" in outputs[2]
+
+
+def test_author_guide_limits_are_the_course_settings():
+    from quizlib.lint import load_config
+
+    config = load_config(ROOT)
+    rows = re.findall(r"^\| `([a-z_]+)`(?:, `([a-z_]+)`)? \|[^|]*\| (.+?) \|$", _guide_section(), re.MULTILINE)
+    assert len(rows) == 7
+    for first, second, value in rows:
+        values = [v.strip().strip('`"') for v in value.split(",")]
+        for key, shown in zip([first, second] if second else [first], values):
+            actual = getattr(config, key)
+            assert (shown == actual if isinstance(actual, str) else float(shown) == actual), (
+                f"book/author-guide.md shows {key} = {shown}, pyproject.toml has {actual}")
