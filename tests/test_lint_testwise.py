@@ -352,6 +352,9 @@ def test_course_figures(result):
     assert course.commonest_shape(course.course) == ((1, 5), 5, 9)
     shape = next(f for f in result.findings if f.rule == "multiple-shape-share")
     assert "5 of 9 multiple-response items (56%) have 1 correct of 5 options" in shape.message
+    longest = next(f for f in result.findings if f.rule == "longest-key-share")
+    assert "in 5 of 28 single-choice items (18%), more than 15%" in longest.message
+    assert "quizzes/02-cued/02-longest.yml (4 of 4)" in longest.message
 
 
 def _copy(tmp_path: Path, mode: str | None = None) -> Path:

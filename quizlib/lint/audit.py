@@ -302,9 +302,8 @@ def _course_findings(audit: Audit) -> Iterator[Finding]:
             )
     longest, singles = audit.longest_keys(course)
     if singles >= config.testwise_min_items and Fraction(longest, singles) > _exact(config.longest_key_share):
-        per_bank = sorted(((-audit.longest_keys(b)[0], b.name, audit.longest_keys(b)) for b in audit.banks
-                           if audit.longest_keys(b)[0]))
-        worst = _limited([f"{name} ({n} of {t})" for _, name, (n, t) in per_bank], 3)
+        per_bank = sorted((-n, b.name, t) for b in audit.banks for n, t in [audit.longest_keys(b)] if n)
+        worst = _limited([f"{name} ({-n} of {t})" for n, name, t in per_bank], 3)
         yield _config_finding(
             audit, "longest-key-share", "longest_key_share",
             f"the key is the strictly longest option in {longest} of {singles} single-choice items "
