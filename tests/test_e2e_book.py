@@ -102,7 +102,7 @@ def test_phone_menu_reaches_another_chapter(open_page, sections):
 def test_phone_page_contents_button_opens_the_outline(open_page, sections):
     pg = open_page(sections[0], PHONE)
     pg.locator("button.secondary-toggle:visible").first.tap()
-    outline = pg.locator("#pst-secondary-sidebar-modal a.nav-link, .bd-sidebar-secondary a.nav-link").first
+    outline = pg.locator("dialog[open] a.nav-link").first
     outline.wait_for(state="visible")
 
 
@@ -110,7 +110,7 @@ def test_phone_page_contents_button_opens_the_outline(open_page, sections):
 def test_desktop_shows_one_search_box(open_page, sections, path):
     for page in (path, sections[0]):
         pg = open_page(page, DESKTOP)
-        boxes = pg.locator(".search-button-field:visible, input[type=search]:visible, form.bd-search:visible")
+        boxes = pg.locator(".search-button-field:visible, input[type=search]:visible")
         assert boxes.count() == 1, (page, boxes.evaluate_all("es => es.map(e => e.outerHTML.slice(0, 120))"))
 
 
@@ -180,3 +180,136 @@ def test_print_without_javascript_shows_the_answers(chromium_browser, site, sect
     text = _squash(" ".join(_pdf_text(pg, tmp_path, "nojs")))
     context.close()
     assert explanation[:40] in text
+
+
+# Search -----------------------------------------------------------------------
+
+def _search(pg, site: str, query: str) -> int:
+    pg.goto(f"{site}/search.html?q={query}")
+    pg.wait_for_function("(document.querySelector('.search-summary') || {}).textContent")
+    return pg.locator("ul.search li").count()
+
+
+@pytest.mark.parametrize("device", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_search_ignores_accents_and_case(open_page, site, device):
+    pg = open_page("search.html", device)
+    counts = {q: _search(pg, site, q) for q in ("attache", "attaché", "ATTACHÉ", "Attachés")}
+    assert len(set(counts.values())) == 1 and counts["attache"] > 8, counts
+
+
+def test_search_index_is_loaded_only_by_the_search_page(built_book, sections):
+    assert "searchindex.js" in (built_book / "search.html").read_text()
+    for page in sections:
+        assert "searchindex.js" not in (built_book / page).read_text(), page
+
+
+# Glossary previews ------------------------------------------------------------
+
+@pytest.mark.parametrize("device", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_glossary_term_previews_on_hover_and_focus(open_page, built_book, sections, device):
+    page = next(p for p in sections if "std-term" in (built_book / p).read_text())
+    pg = open_page(page, device)
+    term = pg.locator("a.reference.internal:has(.std-term)").first
+    term.scroll_into_view_if_needed()
+    tip = pg.locator("#qz-term-tip[role=tooltip]")
+    term.focus()  # keyboard: a link is in the tab order
+    assert tip.is_visible() and term.get_attribute("aria-describedby") == "qz-term-tip"
+    name = term.inner_text().strip().lower()
+    text = tip.inner_text()
+    assert len(text) > len(name) + 20
+    box, width = tip.bounding_box(), pg.viewport_size["width"]
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width  # fits the phone's screen
+    pg.keyboard.press("Escape")
+    assert not tip.is_visible() and term.get_attribute("aria-describedby") is None
+    if device is DESKTOP:
+        term.hover()
+        assert tip.is_visible() and tip.inner_text() == text
+
+
+# Page weight and icons ------------------------------------------------------------
+
+@pytest.mark.parametrize("device", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_section_page_first_view_is_light(chromium_browser, site, sections, device):
+    """<= 15 requests and <= 350 KB gzipped for a section page's first view, every icon drawn."""
+    import gzip
+
+    context = chromium_browser.new_context(**device)
+    pg = context.new_page()
+    loads: list[tuple[str, int, int]] = []
+    pg.on("response", lambda r: loads.append((r.url, r.status, len(gzip.compress(r.body(), 6)))))
+    pg.goto(f"{site}/{sections[0]}", wait_until="networkidle")
+    names = [u.rsplit("/", 1)[-1].split("?")[0] for u, _, _ in loads]
+    assert all(status < 400 for _, status, _ in loads), loads
+    assert len(loads) <= 15, names
+    assert sum(size for _, _, size in loads) <= 350_000, names
+    assert "fontawesome.js" not in names and "searchindex.js" not in names
+    icons = pg.locator(":is(i, span)[class*='fa-']:visible, .admonition-title:visible")
+    assert icons.count() >= 3
+    for i in range(icons.count()):
+        icon = icons.nth(i)
+        icon.scroll_into_view_if_needed()
+        if "admonition-title" in (icon.get_attribute("class") or ""):
+            box = icon.bounding_box()  # the theme draws the admonition icon at the title's left edge
+            shot = pg.screenshot(clip={"x": box["x"], "y": box["y"], "width": 24, "height": box["height"]})
+        else:
+            shot = icon.screenshot()
+        assert _inked(shot), icon.evaluate("e => e.outerHTML")
+    context.close()
+
+
+def _inked(png: bytes) -> bool:
+    """Whether an image has a mark: at least a few pixels unlike its most common colour."""
+    import io
+
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(png)).convert("L")
+    counts = img.histogram()
+    background = max(range(256), key=counts.__getitem__)
+    return sum(n for v, n in enumerate(counts) if abs(v - background) > 60) >= 4
+
+
+def test_icon_font_keeps_every_icon_the_pages_name(built_book):
+    """The subset web font still has a glyph for every fa- icon on every page (read with fontTools)."""
+    from fontTools.ttLib import TTFont
+
+    from quizlib.sphinx.icons import FONTS, icon_table, icons_named
+
+    fonts = {p: TTFont(next(built_book.rglob(f))).getBestCmap() for p, f in FONTS.items()}
+    table = icon_table()
+    named = {icon for page in built_book.rglob("*.html") for icon in icons_named(page.read_text())}
+    assert len(named) >= 10
+    missing = [f"{p} fa-{n}" for p, n in named if table[p][n] not in fonts[p]]
+    assert missing == []
+    assert (built_book / "_static" / "vendor" / "fontawesome" / "webfonts" / "fa-solid-900.woff2").stat().st_size < 20_000
+
+
+# Favicon and console ------------------------------------------------------------
+
+def book_pages(html: Path) -> list[Path]:
+    return sorted(
+        p for p in html.rglob("*.html")
+        if not p.relative_to(html).parts[0].startswith("_")  # theme templates, not pages
+        and 'http-equiv="refresh"' not in p.read_text().lower()  # the root redirect stub
+    )
+
+
+@pytest.mark.parametrize("device", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_no_console_errors_or_failed_loads_on_any_page(chromium_browser, built_book, site, device):
+    """Every page of the real book loads without a script error, console error or failed request
+    (the favicon included)."""
+    pages = book_pages(built_book)
+    assert len(pages) > 40
+    context = chromium_browser.new_context(**device)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(f"{pg.url}: {exc}"))
+    pg.on("console", lambda m: errors.append(f"{pg.url}: {m.text}") if m.type == "error" else None)
+    pg.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    for path in pages:
+        pg.goto(f"{site}/{path.relative_to(built_book).as_posix()}", wait_until="load")
+        icon = pg.locator("link[rel=icon]").first.get_attribute("href")
+        assert pg.request.get(f"{pg.url.rsplit('/', 1)[0]}/{icon}").ok, path
+    assert pg.request.get(f"{site}/favicon.ico").ok
+    context.close()
+    assert errors == []

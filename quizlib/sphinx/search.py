@@ -26,8 +26,9 @@ def fold(word: str) -> str:
 
 
 _FOLD_QUERY_JS = """
-/* quizlib: fold accents and case in each query word, as the index was folded (attaché = attache). */
-(function () {
+/* quizlib: fold accents and case in each query word, as the index was folded (attaché = attache).
+   The leading semicolon ends Sphinx's `var Stemmer = function () {...}` statement. */
+;(function () {
   var Porter = Stemmer;
   Stemmer = function () {
     var inner = new Porter();
