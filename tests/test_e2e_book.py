@@ -313,3 +313,80 @@ def test_no_console_errors_or_failed_loads_on_any_page(chromium_browser, built_b
     assert pg.request.get(f"{site}/favicon.ico").ok
     context.close()
     assert errors == []
+
+
+# Review queue ---------------------------------------------------------------------
+
+def _review_page(built_book: Path) -> str:
+    return next(f"{d}.html" for d in toc_pages() if 'class="qz-rv"' in (built_book / f"{d}.html").read_text())
+
+
+def _answer(form, right: bool) -> None:
+    """Answer a single-choice question (from its page's key) rightly or wrongly."""
+    key = json.loads(form.get_attribute("data-key"))
+    choice = key["c"] if right else next(o for o in key["o"] if o != key["c"])
+    form.locator(f'input[value="{choice}"]').check()
+    form.get_by_role("button", name="Check").click()
+
+
+@pytest.mark.parametrize("device", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_review_queue_brings_missed_questions_back(chromium_browser, site, built_book, sections, device):
+    """Across page loads, with the browser's clock under the test's control: a question missed on
+    a section page is due on the Review page a day later, not before; answered right there it
+    comes back after a longer interval; "Forget my progress" empties everything."""
+    import datetime as dt
+
+    review = _review_page(built_book)
+    t0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+    context = chromium_browser.new_context(**device)
+    context.clock.install(time=t0)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    pg.goto(f"{site}/{sections[0]}")
+    singles = pg.locator("form.qz-q[data-key^='{\"t\":\"single\"']")
+    missed, known = singles.nth(0), singles.nth(1)
+    prompt = missed.locator(".qz-p").inner_text()
+    _answer(missed, right=False)
+    _answer(known, right=True)
+    assert missed.locator(".qz-f").inner_text().startswith("✗ Not correct")
+
+    def queue(when: dt.datetime) -> str:
+        context.clock.set_system_time(when)
+        pg.goto(f"{site}/{review}")
+        return pg.locator(".qz-rv-summary").inner_text()
+
+    assert queue(t0 + dt.timedelta(hours=2)).startswith("0 questions due now. 1 more question scheduled")
+    assert pg.locator(".qz-rv-card").count() == 0
+
+    assert queue(t0 + dt.timedelta(days=1, hours=1)).startswith("1 question due now.")
+    card = pg.locator(".qz-rv-card form.qz-q")
+    assert card.count() == 1 and card.locator(".qz-p").inner_text() == prompt  # the missed one only
+    assert pg.locator(".qz-rv-from a").get_attribute("href").endswith(sections[0])
+    _answer(card, right=True)
+    assert card.locator(".qz-f").inner_text().startswith("✓ Correct: 1 of 1 point.")  # the page quizzes' grader
+    nxt = pg.locator(".qz-rv-next").inner_text()
+    days = int(re.search(r"in (\d+) days?", nxt).group(1))
+    assert days >= 2, nxt  # a longer interval than the first
+
+    assert queue(t0 + dt.timedelta(days=1, hours=2)).startswith("0 questions due now. 1 more question scheduled")
+    assert queue(t0 + dt.timedelta(days=1 + days, hours=2)).startswith("1 question due now.")
+
+    pg.get_by_role("button", name="Forget my progress").click()
+    pg.get_by_role("button", name="Yes, forget everything").click()
+    assert "Nothing to review yet" in pg.locator(".qz-rv-summary").inner_text()
+    assert pg.evaluate("Object.keys(localStorage).filter(k => k.startsWith('quizlib:'))") == []
+    pg.goto(f"{site}/{sections[0]}")
+    assert not pg.locator("form.qz-q input:checked").count()  # the page's saved answers are gone too
+    context.close()
+    assert errors == []
+
+
+def test_review_page_without_javascript_says_it_needs_it(chromium_browser, site, built_book):
+    context = chromium_browser.new_context(java_script_enabled=False)
+    pg = context.new_page()
+    pg.goto(f"{site}/{_review_page(built_book)}")
+    assert "needs JavaScript" in pg.locator(".qz-rv").inner_text()
+    context.close()
