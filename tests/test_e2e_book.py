@@ -390,3 +390,40 @@ def test_review_page_without_javascript_says_it_needs_it(chromium_browser, site,
     pg.goto(f"{site}/{_review_page(built_book)}")
     assert "needs JavaScript" in pg.locator(".qz-rv").inner_text()
     context.close()
+
+
+# The README's way to read the book ----------------------------------------------------------
+
+def test_readme_serve_command_gives_working_search(built_book, chromium_browser):
+    """The README's (and run.py's) serve command, run as written (on a free port), serves a book
+    whose search works; opened from file:// it would not."""
+    import socket
+    import sys
+    import time
+
+    readme = (ROOT / "README.md").read_text()
+    command = next(l.split("#")[0].strip() for l in readme.splitlines() if "http.server" in l and l.startswith("python3"))
+    run_py = (ROOT / "run.py").read_text()
+    assert f'SERVE = "{command}"' in run_py  # run.py prints the same command after `run.py book`
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    argv = command.split()
+    assert argv[:3] == ["python3", "-m", "http.server"] and argv[-1] == "8000"
+    argv = [sys.executable, *argv[1:-1], "--bind", "127.0.0.1", str(port)]
+    server = subprocess.Popen(argv, cwd=built_book.parent.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        context = chromium_browser.new_context()
+        pg = context.new_page()
+        for _ in range(50):
+            try:
+                pg.goto(f"http://127.0.0.1:{port}/search.html?q=attache")
+                break
+            except Exception:
+                time.sleep(0.1)
+        pg.wait_for_function("(document.querySelector('.search-summary') || {}).textContent")
+        assert pg.locator("ul.search li").count() > 8
+        context.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
