@@ -427,3 +427,15 @@ def test_readme_serve_command_gives_working_search(built_book, chromium_browser)
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_matching_dropdowns_line_up_on_desktop(open_page, built_book, sections):
+    """At 1400 px every dropdown of a matching question sits in one column on its own text's row
+    (the theme's width used to push the last one under its text)."""
+    page = next(p for p in sections if "matching" in quiz_types(built_book, p))
+    pg = open_page(page, DESKTOP)
+    pg.wait_for_selector(".qz-b button")
+    rows = pg.locator("form.qz-q .qz-m").first.evaluate("""m => [...m.querySelectorAll('label')].map(l => {
+        const s = l.querySelector('select').getBoundingClientRect(), t = l.querySelector('span').getBoundingClientRect();
+        return [Math.round(s.left), s.top < t.bottom]; })""")
+    assert len({left for left, _ in rows}) == 1 and all(same_row for _, same_row in rows), rows
