@@ -159,6 +159,11 @@ class ClassBook:
         """The class as two arrays; blocks are moved over one at a time, so the peak stays near one copy."""
         self._flush()
         n, k = len(self.students), len(self.course.items)
+        if k > self._cols:
+            # A bank or form compiled for a row that was then rejected (an unknown question, a form of
+            # another student) added items after the last graded row: nobody here has them, but every
+            # block must still span every item.
+            self._widen(k)
         slots = _drain(self._S, n, k, self._dtype)
         table = self.course.slots
         item_points = np.array([self._item_points.get(j, 0.0) for j in range(k)], dtype=np.float64)
