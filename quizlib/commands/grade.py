@@ -116,15 +116,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _changes_table(changes, limit: int = 20) -> Table:
+    from ..grade.compiled import display_number
+
     t = Table(title=f"Score changes since the previous gradebook: {len(changes)} student(s)", title_justify="left")
     for col in ("student", "before", "after", "change"):
         t.add_column(col, justify="left" if col == "student" else "right")
     for c in changes[:limit]:
         t.add_row(
             escape(c.student),
-            "not graded" if c.before is None else f"{c.before:g}",
-            "not graded" if c.after is None else f"{c.after:g}",
-            "" if c.delta is None else f"{c.delta:+g}",
+            "not graded" if c.before is None else display_number(c.before),
+            "not graded" if c.after is None else display_number(c.after),
+            "" if c.delta is None else ("+" if c.delta > 0 else "") + display_number(c.delta),
         )
     if len(changes) > limit:
         t.add_row(f"... {len(changes) - limit} more in changes.csv", "", "", "")

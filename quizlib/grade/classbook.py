@@ -171,7 +171,7 @@ class ClassBook:
                       np.frombuffer(self._ex_vals, dtype=np.float64))
         results = ClassResults(
             self.students, list(self.course.items), slots, item_points, exceptions,
-            np.asarray(table.fraction, dtype=np.float32), np.asarray(table.code, dtype=np.int16),
+            np.asarray(table.fraction, dtype=np.float64), np.asarray(table.code, dtype=np.int16),
         )
         # A course reused for another file knows items nobody in this class was given: leave them out.
         given = np.flatnonzero(np.any(slots != 0, axis=0)) if n else np.arange(0)
@@ -215,7 +215,7 @@ class ClassResults:
     exceptions: tuple[np.ndarray, np.ndarray, np.ndarray]
     """(row, column, points) where a student's form weighted an item differently."""
     slot_fraction: np.ndarray
-    """float32 per slot: fraction of the points earned (NaN for slot 0)."""
+    """float64 per slot: fraction of the points earned (NaN for slot 0); float64 so totals are exact sums."""
     slot_code: np.ndarray
     """int16 per slot: chosen option index (single), bitmask (multiple), 1/0 (true/false); -1 otherwise."""
 
@@ -226,7 +226,7 @@ class ClassResults:
         """Build from full matrices (tests, small data): (fraction, code) pairs are interned into slots."""
         points = np.asarray(points, dtype=np.float64)
         given = points > 0
-        fraction = np.where(given, fraction, np.nan).astype(np.float32)
+        fraction = np.where(given, fraction, np.nan).astype(np.float64)
         codes = np.where(given, codes, -1).astype(np.int16)
         table: dict[tuple, int] = {}
         fr, cd = [float("nan")], [-1]
@@ -243,7 +243,7 @@ class ClassResults:
         item_points = np.array([points[given[:, j], j][0] if given[:, j].any() else 0.0 for j in range(points.shape[1])])
         rows, cols = np.nonzero(given & (points != item_points[None, :]))
         return cls(students, items, flat.reshape(fraction.shape), item_points, (rows, cols, points[rows, cols]),
-                   np.asarray(fr, dtype=np.float32), np.asarray(cd, dtype=np.int16))
+                   np.asarray(fr, dtype=np.float64), np.asarray(cd, dtype=np.int16))
 
     def _points(self, rows: slice, cols: list[int] | slice) -> np.ndarray:
         """Points matrix of a block of rows and columns (0 where not given)."""
@@ -291,7 +291,7 @@ class ClassResults:
         last = len(self.students) if last is None else min(last, len(self.students))
         for start in range(first, last, _CHUNK):
             rows = slice(start, min(start + _CHUNK, last))
-            f = self.slot_fraction[self.slots[rows][:, cols]].astype(np.float64)
+            f = self.slot_fraction[self.slots[rows][:, cols]]
             p = self._points(rows, cols)
             yield rows, np.where(p > 0, f * p, 0.0), p
 

@@ -64,10 +64,23 @@ def safe_key(value: Any) -> Any:
         return None
 
 
-def number(x: float) -> str:
-    """Scores as people write them: 2, 0.5, 0.6667 (four decimals at most)."""
-    text = f"{x:.4f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+def exact_number(x: float) -> str:
+    """A score as machine files carry it: every digit of the float64, so the cell reads back as the very
+    value that was computed (``repr``'s shortest round-trip form), and whole numbers without ``.0``."""
+    if x != x:
+        return ""
+    if float(x).is_integer():
+        return str(int(x))
+    return repr(float(x))
+
+
+def display_number(x: float, digits: int = 2) -> str:
+    """A score as people read it: 2, 0.5, 16.67 (rounded to ``digits`` decimals, trailing zeros dropped).
+
+    Only for reports, feedback and the terminal; machine files use :func:`exact_number`.
+    """
+    text = f"{x:.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def answer_text(value: Any) -> str:
@@ -124,7 +137,7 @@ class Outcome:
         if cells is None:
             r = self.result
             cells = (
-                number(r.fraction * points), number(points), r.status.value, r.reason or "", " | ".join(r.feedback)
+                exact_number(r.fraction * points), exact_number(points), r.status.value, r.reason or "", " | ".join(r.feedback)
             )
             self.cells[points] = cells
         return cells

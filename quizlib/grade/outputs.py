@@ -20,7 +20,7 @@ from ..grading import Status
 from ..models import Matching, MultipleChoice, Ordering, QuestionBase, SingleChoice
 from .attempts import Rejection
 from .classbook import ClassResults
-from .compiled import Outcome, number
+from .compiled import Outcome, display_number, exact_number
 from .course import Course, Item
 from .readers import GradedRow
 
@@ -122,7 +122,7 @@ class FeedbackWriter:
         a = row.assessment
         got = sum(o.fraction * p for o, p in zip(row.outcomes, a.points))
         parts = [
-            f"\n## {md_escape(a.title)}\n\nScore: **{number(got)} / {number(a.max_points)}** "
+            f"\n## {md_escape(a.title)}\n\nScore: **{display_number(got)} / {display_number(a.max_points)}** "
             f"({_percent(got, a.max_points)}).\n"
         ]
         blocks = self._blocks
@@ -144,7 +144,7 @@ class FeedbackWriter:
         """One missed question: the same block for every student who gave the same answer."""
         q = it.question
         r = out.result
-        lines = ["", f"### Question {number_on_form}: {number(out.fraction * pts)} / {number(pts)}", "", q.prompt.strip(), ""]
+        lines = ["", f"### Question {number_on_form}: {display_number(out.fraction * pts)} / {display_number(pts)}", "", q.prompt.strip(), ""]
         if r.status is Status.unanswered:
             lines.append("- Your answer: none given.")
         else:
@@ -213,23 +213,21 @@ def gradebook_rows(results: ClassResults, first: int = 0, last: int | None = Non
     score, maximum = results.totals(slice(None), first, last)
     with np.errstate(invalid="ignore", divide="ignore"):
         percent = np.where(maximum > 0, 100 * score / np.where(maximum > 0, maximum, 1), np.nan)
-    columns = [_cells(score, 4), _cells(maximum, 4), _cells(percent, 2)]
+    columns = [_cells(score), _cells(maximum), _cells(percent)]
     for _, labels in _groupings(results):
         names, got, top = results.group_totals(labels, first, last)
         for g in range(len(names)):
-            columns += [_cells(got[:, g], 4), _cells(top[:, g], 4)]
+            columns += [_cells(got[:, g]), _cells(top[:, g])]
     stop = len(results.students) if last is None else last
     return list(zip(results.students[first:stop], *columns))
 
 
-def _cells(values: np.ndarray, digits: int) -> list:
-    """Rounded values; a chunk of a column that is all whole numbers is written as integers (24, not 24.0)."""
-    r = np.round(values, digits)
-    if np.isnan(r).any():
-        return ["" if v != v else v for v in r.tolist()]
-    if np.all(r == np.floor(r)):
-        return r.astype(np.int64).tolist()
-    return r.tolist()
+def _cells(values: np.ndarray) -> list:
+    """Full-precision values for a machine file (the csv module writes a float's shortest exact form);
+    whole numbers as integers (24, not 24.0), NaN as an empty cell. Rounding is for people only."""
+    if not np.isnan(values).any() and np.all(values == np.floor(values)) and np.all(np.abs(values) < 2**53):
+        return values.astype(np.int64).tolist()
+    return ["" if v != v else (int(v) if v.is_integer() else v) for v in values.tolist()]
 
 
 def write_gradebook(path: Path, results: ClassResults) -> None:

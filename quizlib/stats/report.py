@@ -47,4 +47,5 @@ def write_item_csv(path: Path, analysis: Analysis) -> None:
 
 
 def _f(v: float | None) -> str:
-    return "" if v is None else f"{v:.4f}"
+    """Every digit (a machine file: figures are checked and reused elsewhere); rounding is for the HTML."""
+    return "" if v is None else repr(float(v))
