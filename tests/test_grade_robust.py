@@ -23,7 +23,7 @@ from quizlib.grade.run import grade_files
 from quizlib.manifest import FormManifest
 from quizlib.models import Bank
 from quizlib.stats import analyse
-from quizlib.stats.report import write_item_csv
+from quizlib.stats.report import write_machine_files
 
 from .conftest import FIXTURES
 from .strategies import bank_dicts, json_values
@@ -147,7 +147,7 @@ def test_any_mix_of_rows_is_graded_or_rejected_never_crashes(tmp_path_factory, d
     # Everything downstream runs on whatever was graded (possibly nobody).
     write_gradebook(tmp / "gradebook.csv", results)
     analysis = analyse(results)
-    write_item_csv(tmp / "items.csv", analysis)
+    write_machine_files(tmp, analysis)
     score, maximum = results.totals()
     assert (score <= maximum + 1e-9).all()
 

@@ -26,7 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--previous", type=Path, help="an earlier gradebook.csv: report whose score changed and by how much")
     p.add_argument("--no-responses", action="store_true", help="do not write responses.csv")
     p.add_argument("--no-feedback", action="store_true", help="do not write feedback/<student>.md")
-    p.add_argument("--stats", action="store_true", help="also write the item analysis (stats.html, items.csv)")
+    p.add_argument("--stats", action="store_true",
+                   help="also write the item analysis (stats.html; items.csv, options.csv, test.json)")
     p.add_argument("--title", default="Grading report", help="title of the HTML report")
     return p
 
@@ -92,13 +93,12 @@ def run(args: argparse.Namespace) -> int:
     written += [str(out / "report.html"), str(out / "rejected.csv")]
     if args.stats:
         from ..stats import analyse
-        from ..stats.report import stats_html, write_item_csv
+        from ..stats.report import stats_html, write_machine_files
 
         analysis = analyse(results)
         # The same totals, so the same histogram: drawn once for both reports.
         (out / "stats.html").write_text(stats_html(analysis, figures=figures), encoding="utf-8")
-        write_item_csv(out / "items.csv", analysis)
-        written += [str(out / "stats.html"), str(out / "items.csv")]
+        written += [str(out / "stats.html"), *map(str, write_machine_files(out, analysis))]
 
     score, maximum = results.totals()
     mean = float(np.mean(100 * score / np.where(maximum > 0, maximum, 1))) if len(score) else None

@@ -24,6 +24,9 @@ from ..normalize import MAX_ANSWER_CHARS, normalize_text
 #: so memory stays bounded even when every student types something different.
 MEMO_LIMIT = 4096
 
+#: The choice code of a question left blank (see :meth:`CompiledQuestion._code`).
+UNANSWERED = -2
+
 _TRUE = ("b", True)
 _FALSE = ("b", False)
 _NONE = ("n",)
@@ -162,7 +165,7 @@ class CompiledQuestion:
         self.options: dict[str, int] = {}
         if isinstance(question, (SingleChoice, MultipleChoice)):
             self.options = {o.id: i for i, o in enumerate(question.options) if o.id}
-        self.unanswered = Outcome(grade(question, None), -1, "", self.slots)
+        self.unanswered = Outcome(grade(question, None), UNANSWERED, "", self.slots)
 
     def outcome(self, value: Any) -> Outcome:
         """Grade ``value`` (memoised); never raises, like ``grade()``."""
@@ -202,11 +205,15 @@ class CompiledQuestion:
         return grade(self.question, value)
 
     def _code(self, value: Any, result: GradeResult) -> int:
-        """Which option(s) were chosen, for distractor analysis: an index, a bitmask, or -1.
+        """Which option(s) were chosen, for distractor analysis: an index, a bitmask, -1 or -2.
 
         single: option index; multiple: bit i set when option i was chosen;
-        true_false: 1 for true, 0 for false. Only graded answers have a code.
+        true_false: 1 for true, 0 for false. Only graded answers have a choice code;
+        other answers are -1, and a question left blank is :data:`UNANSWERED` (-2),
+        because Canvas's figures count only the students who answered.
         """
+        if result.status is Status.unanswered:
+            return UNANSWERED
         if result.status is not Status.graded:
             return -1
         if self.kind == "single":
