@@ -22,7 +22,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     add_input_arguments(p)
     p.add_argument("-o", "--out", type=Path, default=Path("grading"), help="output folder (default: grading)")
     p.add_argument("--book", type=Path, default=Path("book"), help="book folder, to name the section to reread")
-    p.add_argument("--book-url", help="URL of the published book, to link each section to reread")
+    p.add_argument("--book-url", metavar="URL",
+                   help="address of the published book's site (where its index.html is), to link each section to reread")
     p.add_argument("--previous", type=Path, help="an earlier gradebook.csv: report whose score changed and by how much")
     p.add_argument("--no-responses", action="store_true", help="do not write responses.csv")
     p.add_argument("--no-feedback", action="store_true", help="do not write feedback/<student>.md")
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     # Imported here: numpy and matplotlib are needed to grade, not to start the CLI for another command.
     import numpy as np
 
-    from ..grade.outputs import FeedbackWriter, RejectionLog, ResponsesWriter, write_gradebook
+    from ..grade.outputs import FeedbackWriter, RejectionLog, ResponsesWriter, site_folder, write_gradebook
     from ..grade.regrade import PreviousGradebookError, compare, read_previous, write_changes
     from ..grade.report import grade_html
     from ..grade.run import CourseError, grade_files, load_course
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_responses:
         sinks.append(ResponsesWriter(out / "responses.csv"))
     if not args.no_feedback:
-        sinks.append(FeedbackWriter(out / "feedback", course, args.book_url))
+        sinks.append(FeedbackWriter(out / "feedback", course, args.book_url, site_folder(args.book)))
     try:
         with progress_bar(err, list(args.responses)) as tick:
             results, summary = grade_files(args.responses, course, sinks, printer, tick)

@@ -101,11 +101,13 @@ class FeedbackWriter:
     gets one file with a part per attempt.
     """
 
-    def __init__(self, folder: Path, course: Course, book_url: str | None = None):
+    def __init__(self, folder: Path, course: Course, book_url: str | None = None, site_folder: str = "book"):
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.course = course
         self.book_url = book_url.rstrip("/") if book_url else None
+        #: Where the pages sit in the built site, below ``book_url`` (see :func:`site_folder`).
+        self.site_folder = site_folder.strip("/")
         self._started: set[str] = set()
         self._blocks: dict[tuple, str] = {}
 
@@ -163,11 +165,25 @@ class FeedbackWriter:
         where = f'"{heading}" in ' if heading else ""
         text = f"{where}{item.bank.title} (page `{item.bank.id}`, section `{label}`)"
         if self.book_url:
-            text += f" <{self.book_url}/{item.bank.id}.html#{label}>"
+            page = f"{self.site_folder}/{item.bank.id}" if self.site_folder else item.bank.id
+            text += f" <{self.book_url}/{page}.html#{label}>"
         return text
 
     def close(self) -> None:
         pass
+
+
+def site_folder(book: Path) -> str:
+    """The book folder's place in the built site: its path from the Jupyter Book root (the folder with
+    ``_toc.yml``), since the build names each page by its path from there (``book/02-instruments/01-attaches``
+    is written to ``_build/html/book/02-instruments/01-attaches.html``). Without a ``_toc.yml`` above it,
+    the folder's own name."""
+    book = Path(book).resolve()
+    for root in (book, *book.parents):
+        if (root / "_toc.yml").is_file():
+            rel = book.relative_to(root).as_posix()
+            return "" if rel == "." else rel
+    return book.name
 
 
 def _percent(score: float, maximum: float) -> str:
