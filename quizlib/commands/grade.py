@@ -9,7 +9,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..grade.console import RejectionPrinter, add_input_arguments, handle_schema_or_missing_input, progress_bar, summary_table
+from ..grade.console import (
+    RejectionPrinter, add_input_arguments, handle_schema_or_missing_input, print_warnings, progress_bar, summary_table,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -60,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         return 2
 
+    print_warnings(err, course.warnings)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     log = RejectionLog(out / "rejected.csv")
@@ -89,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
         written.append(str(out / "changes.csv"))
     figures: dict[str, str] = {}
     (out / "report.html").write_text(
-        grade_html(results, summary, printer.kept, printer.total, changes, args.title, figures), encoding="utf-8"
+        grade_html(results, summary, printer.kept, printer.total, changes, args.title, figures, course.warnings),
+        encoding="utf-8",
     )
     written += [str(out / "report.html"), str(out / "rejected.csv")]
     if args.stats:

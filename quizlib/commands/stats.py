@@ -9,7 +9,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..grade.console import RejectionPrinter, add_input_arguments, handle_schema_or_missing_input, progress_bar
+from ..grade.console import (
+    RejectionPrinter, add_input_arguments, handle_schema_or_missing_input, print_warnings, progress_bar,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -44,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     except CourseError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         return 2
+    print_warnings(err, course.warnings)
     printer = RejectionPrinter(err)
     with progress_bar(err, list(args.responses)) as tick:
         results, summary = grade_files(args.responses, course, (), printer, tick)

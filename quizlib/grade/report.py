@@ -26,6 +26,7 @@ def grade_html(
     changes: list[ScoreChange] | None,
     title: str = "Grading report",
     figures: dict[str, str] | None = None,
+    warnings: list[str] | None = None,
 ) -> str:
     """The page; ``figures`` (if given) receives the drawn PNGs, for another report to reuse."""
     score, maximum = results.totals()
@@ -61,6 +62,7 @@ def grade_html(
         objectives=[(k, v) for k, _, v in _mastery(results, "objective")],
         students=students,
         students_more=len(results.students) > MAX_ROWS,
+        warnings=warnings or [],
     )
 
 
