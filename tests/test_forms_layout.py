@@ -202,3 +202,14 @@ def test_answer_key_entries_read_without_the_bank():
     assert "joseph nye / joseph nye jr / joseph s nye / joseph s nye jr" in text and "^joseph" not in text
     assert "any answer matching the pattern ^nye.*$ (50% credit)" in text
     assert text.endswith("(case, spacing, punctuation and accents ignored)")
+
+
+def test_printed_forms_and_answer_keys_are_never_committed():
+    """`quizlib form` writes answer keys under dist/ by default: git must ignore them."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    for path in ("dist/forms/midterm/keys/midterm--v1.key.html", "dist/exports/course.qti.zip"):
+        assert subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT).returncode == 0, path
