@@ -21,7 +21,9 @@ from .conftest import FIXTURES, ROOT
 GOOD = {
     "min_questions_per_bank": 8, "min_types_per_chapter": 5, "min_questions_per_objective": 2,
     "near_duplicate_prompt_ratio": 0.9, "position_bias_share": 0.5, "position_bias_min_questions": 4,
-    "long_correct_ratio": 1.6,
+    "long_correct_ratio": 1.6, "testwise_audit": "report", "testwise_course_margin": 0.05,
+    "testwise_bank_margin": 0.15, "testwise_min_items": 4, "true_false_false_min": 0.4, "true_false_false_max": 0.6,
+    "longest_key_share": 0.35, "multiple_shape_share": 0.5,
 }
 
 
@@ -40,6 +42,10 @@ def test_project_config_is_read_from_pyproject():
     ({"min_questions_per_bank": True}, "min_questions_per_bank must be an integer"),
     ({"position_bias_share": 1.5}, "position_bias_share must be in [0.0, 1.0]"),
     ({"long_correct_ratio": "big"}, "long_correct_ratio must be a number"),
+    ({"testwise_audit": "enforced"}, 'testwise_audit must be "report" or "enforce", got \'enforced\''),
+    ({"testwise_audit": 1}, 'testwise_audit must be "report" or "enforce"'),
+    ({"testwise_bank_margin": 15}, "testwise_bank_margin must be in [0.0, 1.0]"),
+    ({"true_false_false_min": 0.7}, "true_false_false_min must not exceed true_false_false_max"),
 ])
 def test_bad_config_names_file_and_key(change, message):
     table = {k: v for k, v in (GOOD | change).items() if v is not None}

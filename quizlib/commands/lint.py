@@ -8,11 +8,13 @@ with warnings under ``--strict``, or when the lint configuration is invalid.
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from rich.console import Console
 
 from ..lint import ConfigError, lint, load_config
+from ..lint.audit import audit_json
 from ..lint.report import print_report
 
 
@@ -28,6 +30,12 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--book", default="book", help="book folder, relative to --root (default: book)")
     p.add_argument("--quizzes", default="quizzes", help="banks folder, relative to --root (default: quizzes)")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p.add_argument("--extra-banks", action="append", metavar="PATH", default=None,
+                   help="banks outside the book (e.g. secure pools) to compare for near-duplicate prompts; "
+                   "repeatable; relative to --root (default: pools, when it exists)")
+    p.add_argument("--audit-json", type=Path, metavar="FILE",
+                   help="also write the test-wise audit (every strategy's score and chance, per item, bank, "
+                   "chapter and course) as JSON")
     return p
 
 
@@ -38,6 +46,14 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         Console(stderr=True, highlight=False).print(f"[red]error:[/] {exc}", soft_wrap=True)
         return 1
-    result = lint(args.root, args.book, args.quizzes, config)
+    result = lint(args.root, args.book, args.quizzes, config, args.extra_banks)
     print_report(result, config.min_questions_per_objective, args.strict, console)
+    if args.audit_json:
+        try:
+            args.audit_json.write_text(json.dumps(audit_json(result.audit), indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            Console(stderr=True, highlight=False).print(f"[red]error:[/] cannot write {args.audit_json}: {exc}",
+                                                        soft_wrap=True)
+            return 1
+        console.print(f"test-wise audit written to {args.audit_json}", soft_wrap=True)
     return result.exit_code(args.strict)

@@ -36,12 +36,39 @@ class LintConfig:
     position_bias_min_questions: int
     #: long-correct: correct/distractor length ratio above which the correct option stands out.
     long_correct_ratio: float
+    #: test-wise audit (:mod:`.audit`): "report" prints its table only; "enforce" also reports its findings.
+    testwise_audit: str
+    #: testwise-course: how far (0..1 of the score) a strategy may beat chance across the course.
+    testwise_course_margin: float
+    #: testwise-bank: how far a strategy may beat chance in one bank.
+    testwise_bank_margin: float
+    #: test-wise audit: items a figure must rest on before it is judged (per bank, chapter or course).
+    testwise_min_items: int
+    #: true-false-balance: lowest share of a chapter's true/false items keyed False.
+    true_false_false_min: float
+    #: true-false-balance: highest share of a chapter's true/false items keyed False.
+    true_false_false_max: float
+    #: longest-key-share: highest share of single-choice items whose key is the strictly longest option.
+    longest_key_share: float
+    #: multiple-shape-share: highest share of multiple-response items with one (correct, options) shape.
+    multiple_shape_share: float
 
 
 _RANGES: dict[str, tuple[float, float]] = {
     "near_duplicate_prompt_ratio": (0.0, 1.0),
     "position_bias_share": (0.0, 1.0),
     "long_correct_ratio": (1.0, float("inf")),
+    "testwise_course_margin": (0.0, 1.0),
+    "testwise_bank_margin": (0.0, 1.0),
+    "true_false_false_min": (0.0, 1.0),
+    "true_false_false_max": (0.0, 1.0),
+    "longest_key_share": (0.0, 1.0),
+    "multiple_shape_share": (0.0, 1.0),
+}
+
+#: Keys whose value is one of a few words rather than a number.
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "testwise_audit": ("report", "enforce"),
 }
 
 
@@ -59,6 +86,12 @@ def parse_config(table: Any, source: str) -> LintConfig:
     values: dict[str, Any] = {}
     for name, f in known.items():
         value = table[name]
+        if name in _CHOICES:
+            if value not in _CHOICES[name]:
+                allowed = " or ".join(f'"{c}"' for c in _CHOICES[name])
+                raise ConfigError(f"{source}: [tool.quizlib.lint] {name} must be {allowed}, got {value!r}")
+            values[name] = value
+            continue
         want_int = f.type in (int, "int")
         if isinstance(value, bool) or not isinstance(value, int if want_int else (int, float)):
             kind = "an integer" if want_int else "a number"
@@ -67,6 +100,8 @@ def parse_config(table: Any, source: str) -> LintConfig:
         if not low <= value <= high:
             raise ConfigError(f"{source}: [tool.quizlib.lint] {name} must be in [{low}, {high}], got {value!r}")
         values[name] = value if want_int else float(value)
+    if values["true_false_false_min"] > values["true_false_false_max"]:
+        raise ConfigError(f"{source}: [tool.quizlib.lint] true_false_false_min must not exceed true_false_false_max")
     return LintConfig(**values)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 from ..loader import BankError, BankLoadError, LocatedBank, iter_bank_files, parse_bank_located
 from ..models import Bank
@@ -44,6 +45,8 @@ class Course:
     book: Book
     quizzes: Path
     banks: list[BankFile] = field(default_factory=list)
+    #: Banks outside the book (secure pools), read only to compare their prompts with the course's.
+    extra_banks: list[BankFile] = field(default_factory=list)
     load_errors: list[BankError] = field(default_factory=list)
     bank_files: int = 0
 
@@ -67,23 +70,34 @@ def display_path(path: Path | str, root: Path) -> str:
         return Path(path).as_posix()
 
 
-def load_course(root: Path, book_dir: Path, quizzes_dir: Path) -> Course:
-    """Read the book and every bank under ``quizzes_dir``; never raises on a bad bank."""
+def load_course(root: Path, book_dir: Path, quizzes_dir: Path, extra: Sequence[Path] = ()) -> Course:
+    """Read the book, every bank under ``quizzes_dir`` and the ``extra`` banks; never raises on a bad bank."""
     root = Path(root)
     book = read_book(book_dir, root / "_config.yml")
     course = Course(root, book, Path(quizzes_dir))
     for path in iter_bank_files([quizzes_dir]):
         course.bank_files += 1
-        rel = course.relative(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            course.load_errors.append(BankError(rel, 1, 1, "", f"cannot read file: {exc}"))
-            continue
-        try:
-            located = parse_bank_located(text, rel)
-        except BankLoadError as exc:
-            course.load_errors.extend(exc.errors)
-            continue
-        course.banks.append(BankFile(rel, located, find_allows(text, located, rel)))
+        bank = _load(course, path)
+        if bank:
+            course.banks.append(bank)
+    for path in iter_bank_files(list(extra)):
+        bank = _load(course, path)
+        if bank:
+            course.extra_banks.append(bank)
     return course
+
+
+def _load(course: Course, path: Path) -> BankFile | None:
+    """One bank with its positions and allows, or None with its errors added to ``course.load_errors``."""
+    rel = course.relative(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        course.load_errors.append(BankError(rel, 1, 1, "", f"cannot read file: {exc}"))
+        return None
+    try:
+        located = parse_bank_located(text, rel)
+    except BankLoadError as exc:
+        course.load_errors.extend(exc.errors)
+        return None
+    return BankFile(rel, located, find_allows(text, located, rel))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from .allow import apply_allows
+from .audit import Audit, audit_findings, run_audit
 from .config import LintConfig, load_config
 from .course import Course, load_course
 from .coverage import ChapterCoverage, coverage
@@ -21,6 +23,7 @@ class LintResult:
     chapters: list[ChapterCoverage]
     total: ChapterCoverage
     course: Course
+    audit: Audit
 
     @property
     def errors(self) -> list[Finding]:
@@ -48,17 +51,27 @@ def lint(
     book: Path | str = "book",
     quizzes: Path | str = "quizzes",
     config: LintConfig | None = None,
+    extra_banks: Sequence[Path | str] | None = None,
 ) -> LintResult:
     """Lint the course under ``root``; relative ``book``/``quizzes`` are taken from ``root``.
+
+    ``extra_banks`` (files or folders, default ``pools`` when ``root/pools`` exists)
+    are banks outside the book, such as secure pools: they are only compared with
+    the course for near-duplicate prompts, so a graded question cannot be a
+    paraphrase of a practice one the book prints.
 
     Raises :class:`~quizlib.lint.config.ConfigError` when no config is given and
     ``root/pyproject.toml`` has no valid ``[tool.quizlib.lint]``.
     """
     root = Path(root)
     config = config or load_config(root)
-    course = load_course(root, _resolve(root, book), _resolve(root, quizzes))
+    if extra_banks is None:
+        extra_banks = ["pools"] if (root / "pools").is_dir() else []
+    course = load_course(root, _resolve(root, book), _resolve(root, quizzes),
+                         [_resolve(root, p) for p in extra_banks])
     allows = [a for bank in course.banks for a in bank.allows]
     known = {code: rule.severity for code, rule in RULES.items()}
-    reported, suppressed = apply_allows(run_checks(course, config), allows, known)
+    audit = run_audit(course, config)
+    reported, suppressed = apply_allows(run_checks(course, config) + audit_findings(audit), allows, known)
     chapters, total = coverage(course, config)
-    return LintResult(sorted(reported), sorted(suppressed), chapters, total, course)
+    return LintResult(sorted(reported), sorted(suppressed), chapters, total, course, audit)

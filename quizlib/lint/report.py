@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..models import QUESTION_TYPES
+from .audit_report import print_audit
 from .coverage import DIFFICULTIES, ChapterCoverage
 from .engine import LintResult
 from .findings import Finding, Severity
@@ -84,6 +85,7 @@ def print_report(result: LintResult, min_per_objective: int, strict: bool = Fals
     if result.findings or result.suppressed:
         console.print(rule_table(result))
     console.print(coverage_table(result, min_per_objective))
+    print_audit(console, result.audit)
     course = result.course
     console.print(
         f"{len(course.banks)} bank(s) loaded of {course.bank_files} file(s), "

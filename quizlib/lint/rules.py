@@ -173,9 +173,10 @@ def duplicate_id(course: Course, config: LintConfig) -> Iterator[Finding]:
                 first[q.id] = _where(bank, i)
 
 
-@_rule("near-duplicate-prompt", E, "two questions have near-identical prompts")
+@_rule("near-duplicate-prompt", E, "two questions have near-identical prompts (practice and secure pools alike)")
 def near_duplicate_prompt(course: Course, config: LintConfig) -> Iterator[Finding]:
-    questions = [(bank, i) for bank in course.banks for i in range(len(bank.bank.questions))]
+    banks = [*course.banks, *course.extra_banks]
+    questions = [(bank, i) for bank in banks for i in range(len(bank.bank.questions))]
     texts = [normalize_text(bank.bank.questions[i].prompt) for bank, i in questions]
     for a, b, ratio in sorted(near_duplicates(texts, config.near_duplicate_prompt_ratio)):
         (bank_a, i), (bank_b, j) = questions[a], questions[b]

@@ -1,0 +1,97 @@
+"""The test-wise audit as a Rich table: each strategy's expected score against chance, per bank, chapter and course.
+
+Cells read ``score/chance`` in whole percent ("87/50": the strategy scores 87%
+where blind guessing scores 50%). Red marks a figure beyond its limit (the
+bank limit on bank rows, the course limit on the total row); dim marks one
+resting on fewer items than ``testwise_min_items``, which is shown but not
+judged; "-" means the strategy applies to no item there.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from .audit import Audit, Scope, Tally, bank_chapters
+from .testwise import STRATEGIES
+
+#: Short column headers; the legend under the table spells each one out.
+_HEADERS = {
+    "always-false": "False",
+    "always-true": "True",
+    "longest": "long",
+    "prompt-words": "words",
+    "middle-value": "mid",
+    "shape": "shape",
+    "all-of-the-above": "all",
+}
+
+
+def _cell(audit: Audit, tally: Tally, limit: float | None) -> str:
+    if not tally.items:
+        return "[dim]-[/]"
+    text = f"{float(tally.score or 0):.0%}/{float(tally.chance or 0):.0%}".replace("%", "")
+    if not audit.judged(tally):
+        return f"[dim]{text}[/]"
+    if limit is not None and audit.over(tally, limit):
+        return f"[bold red]{text}[/]"
+    return text
+
+
+def _cells(audit: Audit, scope: Scope, limit: float | None) -> list[str]:
+    return [_cell(audit, scope.tallies[s.code], limit) for s in STRATEGIES]
+
+
+def audit_table(audit: Audit) -> Table:
+    config = audit.config
+    # No vertical rules: seven strategy columns and a bank name fit an 80-column CI log.
+    table = Table(title="Test-wise audit: expected score / chance (%)", title_justify="left", show_footer=True,
+                  box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    footer = _cells(audit, audit.course, config.testwise_course_margin)
+    table.add_column("chapter / bank", footer="course", no_wrap=True, overflow="ellipsis", max_width=22)
+    for s, foot in zip(STRATEGIES, footer):
+        table.add_column(_HEADERS[s.code], footer=foot, justify="right", no_wrap=True, min_width=6)
+    grouped = bank_chapters(audit)
+    for chapter in audit.chapters:
+        table.add_row(f"[bold]{chapter.name}[/]", *_cells(audit, chapter, None))
+        for bank in grouped.get(chapter.name, []):
+            name = bank.name.rsplit("/", 1)[-1].removesuffix(".yml").removesuffix(".yaml")
+            table.add_row(f"  {name}", *_cells(audit, bank, config.testwise_bank_margin))
+    table.add_row("[dim]items (course)[/]", *(f"[dim]{audit.course.tallies[s.code].items}[/]" for s in STRATEGIES))
+    return table
+
+
+def _share(count: int, total: int) -> str:
+    return f"{count}/{total} ({float(Fraction(count, total)):.0%})" if total else "none"
+
+
+def audit_summary(audit: Audit) -> list[str]:
+    """The legend and the course's key-balance figures, each against its limit."""
+    c = audit.config
+    false, tf = audit.false_share(audit.course)
+    longest, singles = audit.longest_keys(audit.course)
+    top, n, multiple = audit.commonest_shape(audit.course)
+    shape = f"{top[0]} of {top[1]} in {_share(n, multiple)}" if top else "none"
+    mode = ("enforced: figures beyond a limit are warnings" if audit.enforced
+            else "report only (testwise_audit = \"report\"): no findings")
+    legend = "; ".join(f"{_HEADERS[s.code]} = {s.name} ({s.applies_to})" for s in STRATEGIES)
+    return [
+        f"[dim]{legend}[/]",
+        f"[dim]limits: {c.testwise_bank_margin * 100:.0f} pp over chance per bank (red on bank rows), "
+        f"{c.testwise_course_margin * 100:.0f} pp for the course (red in the course row); "
+        f"dim = fewer than {c.testwise_min_items} items, not judged[/]",
+        f"true/false keyed False: {_share(false, tf)}, each chapter {c.true_false_false_min:.0%}-"
+        f"{c.true_false_false_max:.0%}; key strictly longest: {_share(longest, singles)}, at most "
+        f"{c.longest_key_share:.0%}; commonest multiple-response shape: {shape}, at most "
+        f"{c.multiple_shape_share:.0%}",
+        f"test-wise audit {mode}",
+    ]
+
+
+def print_audit(console: Console, audit: Audit) -> None:
+    console.print(audit_table(audit))
+    for line in audit_summary(audit):
+        console.print(line, soft_wrap=True)
