@@ -11,6 +11,7 @@ from quizlib.blueprint import Balance, LocatedBlueprint, parse_blueprint
 from quizlib.forms import Drawer, FormSpec
 from quizlib.loader import load_banks
 from tests.conftest import ROOT
+from tests.course import MIDTERM_POOL, MIDTERM_QUESTIONS
 from tests.fixtures.server.harness import Service, sqlite_service  # noqa: F401
 
 MIDTERM = ROOT / "blueprints" / "midterm.yml"
@@ -33,7 +34,7 @@ def test_blueprint_quiz_draws_each_students_form_from_the_blueprint(sqlite_servi
     r = publish_midterm(svc)
     assert r.status_code == 201, r.text
     summary = r.json()
-    assert summary["source"] == "blueprint" and summary["questions"] is None and summary["pool"] == 200
+    assert summary["source"] == "blueprint" and summary["questions"] is None and summary["pool"] == MIDTERM_POOL
     assert summary["time_limit_seconds"] == 3600  # from the blueprint, as no time limit was given
     svc.roster("zoe", "ann", "bob")
     forms = {sid: svc.start(sid, "midterm") for sid in ("zoe", "ann", "bob")}
@@ -43,8 +44,8 @@ def test_blueprint_quiz_draws_each_students_form_from_the_blueprint(sqlite_servi
                                located.file, located.positions)
     drawer = Drawer(located, load_banks(CHAPTERS).banks.values())
     for sid, attempt in forms.items():
-        assert len(attempt["questions"]) == 40 and attempt["deadline"] is not None
-        assert sum(q["points"] for q in attempt["questions"]) == 40
+        assert len(attempt["questions"]) == MIDTERM_QUESTIONS and attempt["deadline"] is not None
+        assert sum(q["points"] for q in attempt["questions"]) == MIDTERM_QUESTIONS
         expected = [d.candidate.gid for d in drawer.draw_next(FormSpec(f"midterm/{sid}", sid, student_id=sid)).questions]
         with svc.db.read() as s:
             from quizlib.server.models import Attempt
@@ -55,7 +56,7 @@ def test_blueprint_quiz_draws_each_students_form_from_the_blueprint(sqlite_servi
     # Right answers score full marks on a drawn form too.
     aid = forms["ann"]["id"]
     done = svc.submit("ann", aid, svc.key_answers(aid))
-    assert done.status_code == 200 and done.json()["score"] == pytest.approx(40)
+    assert done.status_code == 200 and done.json()["score"] == pytest.approx(MIDTERM_QUESTIONS)
 
 
 @pytest.mark.skipif(not MIDTERM.exists(), reason="blueprints/midterm.yml is not in this checkout")
