@@ -6,7 +6,8 @@
 
 Both commands are idempotent: the virtual environment is reinstalled only when
 pyproject.toml changes. On a machine where we are root with apt-get (CI), the
-test command also installs Debian's Chromium for the browser tests if missing,
+test command also installs Debian's Chromium (and poppler-utils, whose pdftotext
+reads the printed pages) for the browser tests if missing,
 and starts a throwaway PostgreSQL on 127.0.0.1 so the grading service is tested
 against it as well as SQLite. Elsewhere those tests skip and say why.
 """
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".installed"
-SYSTEM_PACKAGES = {"/usr/bin/chromium": ["chromium"]}
+SYSTEM_PACKAGES = {"/usr/bin/chromium": ["chromium"], "/usr/bin/pdftotext": ["poppler-utils"]}  # browser + print tests
 GIFT_PARSER = ["pygiftparser==1.1", "yattag>=1.15,<2"]
 AXE = "axe-core@^4.10"  # accessibility engine the browser tests inject (from the npm registry)
 
@@ -83,10 +84,18 @@ def postgres_url() -> str | None:
     return proc.stdout.strip()
 
 
+SERVE = "python3 -m http.server -d _build/html 8000"
+
+
 def build_book(extra: list[str]) -> int:
     cmd = [BIN / "jupyter-book", "build", ROOT, "--builder", "html", "-W", "-n", "--keep-going", *extra]
     print("+", " ".join(map(str, cmd)), flush=True)
-    return subprocess.run([str(c) for c in cmd]).returncode
+    code = subprocess.run([str(c) for c in cmd]).returncode
+    if code == 0:
+        # Search (and the review queue's links) need the pages served over HTTP: from file://
+        # the browser refuses the search index. Say how, in the last line the reader sees.
+        print(f"\nTo read the book, serve it and open http://localhost:8000/ :\n    {SERVE}", flush=True)
+    return code
 
 
 def main(argv: list[str]) -> int:

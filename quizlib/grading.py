@@ -163,6 +163,10 @@ def _grade_short(q: ShortAnswer, value: Any) -> tuple[float, tuple[str, ...]]:
 # One decimal syntax for typed numbers, shared with static/quizlib.js: Python's float()
 # also takes "1_000", "inf" and non-ASCII digits, which JavaScript's Number() does not.
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# Digits grouped in threes, as students write 1,961 or 1 961 (space, no-break or narrow no-break
+# space, the SI and French styles). One separator throughout and groups of exactly three, so
+# "3,65" (a decimal comma elsewhere in Europe) stays refused rather than read as 365.
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}([, \u00a0\u202f])[0-9]{3}(?:\1[0-9]{3})*(?:\.[0-9]*)?")
 #: Whitespace trimmed from typed answers; ASCII only, so both graders agree exactly.
 WHITESPACE = " \t\n\r\f\v"
 
@@ -174,6 +178,8 @@ def _parse_number(value: Any) -> float:
         number = float(value)
     elif isinstance(value, str) and len(value) <= 64 and _NUMBER.fullmatch(value.strip(WHITESPACE)):
         number = float(value.strip(WHITESPACE))
+    elif isinstance(value, str) and len(value) <= 64 and (grouped := _GROUPED.fullmatch(value.strip(WHITESPACE))):
+        number = float(value.strip(WHITESPACE).replace(grouped.group(1), ""))
     else:
         raise InvalidResponse(f"expected a number, got {_describe(value)}")
     if not math.isfinite(number):

@@ -99,9 +99,13 @@ def _points_text(points: float) -> str:
     return f"{_fmt_number(points)} point{'' if points == 1 else 's'}"
 
 
-def _answer_text(q: QuestionBase) -> Markup:
+def _answer_text(q: QuestionBase, shown: list[Any]) -> Markup:
+    """The answer in words, listing options, pairs and items in the order the student sees them.
+
+    ``shown`` is the question's options (choice types) or left items (matching) in page order.
+    """
     if isinstance(q, (SingleChoice, MultipleChoice)):
-        return Markup("; ").join(Markup(render_inline(o.text)) for o in q.options if o.correct)
+        return Markup("; ").join(Markup(render_inline(o.text)) for o in shown if o.correct)
     if isinstance(q, TrueFalse):
         return Markup("True" if q.answer else "False")
     if isinstance(q, ShortAnswer):
@@ -114,17 +118,17 @@ def _answer_text(q: QuestionBase) -> Markup:
         unit = f" {q.unit}" if q.unit else ""
         return Markup.escape(f"{_fmt_number(q.answer)}{unit}{tol}")
     if isinstance(q, Matching):
-        return Markup("; ").join(Markup(f"{render_inline(p.left)} → {render_inline(p.right)}") for p in q.pairs)
+        return Markup("; ").join(Markup(f"{render_inline(p.left)} → {render_inline(p.right)}") for p in shown)
     if isinstance(q, Ordering):
         return Markup(" → ").join(Markup(render_inline(i.text)) for i in q.items)
     raise TypeError(type(q).__name__)
 
 
-def _feedback(q: QuestionBase) -> list[tuple[str, Markup]]:
-    """(key, html) pairs: per option, per side, or per accepted answer; keys match quizlib.js."""
+def _feedback(q: QuestionBase, shown: list[Any]) -> list[tuple[str, Markup]]:
+    """(key, html) pairs: per option (in page order), per side, or per accepted answer; keys match quizlib.js."""
     if isinstance(q, (SingleChoice, MultipleChoice)):
         return [(o.id or "", Markup(f"<strong>{render_inline(o.text)}</strong>: {render_inline(o.feedback)}"))
-                for o in q.options if o.feedback]
+                for o in shown if o.feedback]
     if isinstance(q, TrueFalse):
         sides = [("true", "True", q.feedback_true), ("false", "False", q.feedback_false)]
         return [(k, Markup(f"<strong>{label}</strong>: {render_inline(fb)}")) for k, label, fb in sides if fb]
@@ -137,6 +141,7 @@ def _feedback(q: QuestionBase) -> list[tuple[str, Markup]]:
 def question_view(item: QuizItem, seed: object, source: tuple[str, str] | None) -> dict[str, Any]:
     """Everything the template needs for one question; option orders are seeded, never random."""
     q = item.question
+    shown: list[Any] = []
     view: dict[str, Any] = {
         "gid": item.gid,
         "type": q.type,  # type: ignore[attr-defined]
@@ -145,28 +150,28 @@ def question_view(item: QuizItem, seed: object, source: tuple[str, str] | None) 
         "prompt": Markup(render_block(q.prompt)),
         "explanation": Markup(render_block(q.explanation)),
         "key": answer_key(q),
-        "answer": _answer_text(q),
-        "feedback": _feedback(q),
         "source_href": source[0] if source else None,
         "source_title": source[1] if source else None,
     }
     if isinstance(q, (SingleChoice, MultipleChoice)):
-        options = shuffled(q.options, (seed, item.gid), lambda o: o.id) if q.shuffle else q.options
-        view["options"] = [{"id": o.id, "text": Markup(render_inline(o.text))} for o in options]
+        shown = shuffled(q.options, (seed, item.gid), lambda o: o.id) if q.shuffle else list(q.options)
+        view["options"] = [{"id": o.id, "text": Markup(render_inline(o.text))} for o in shown]
     elif isinstance(q, TrueFalse):
         view["options"] = [{"id": "true", "text": "True"}, {"id": "false", "text": "False"}]
     elif isinstance(q, Numeric):
         view["unit"] = q.unit
     elif isinstance(q, Matching):
-        lefts = shuffled(q.pairs, (seed, item.gid, "l"), lambda p: p.id) if q.shuffle else q.pairs
+        shown = shuffled(q.pairs, (seed, item.gid, "l"), lambda p: p.id) if q.shuffle else list(q.pairs)
         rights = shuffled(q.right_choices(), (seed, item.gid, "r"), lambda r: r[0])
-        view["lefts"] = [{"id": p.id, "text": Markup(render_inline(p.left))} for p in lefts]
+        view["lefts"] = [{"id": p.id, "text": Markup(render_inline(p.left))} for p in shown]
         view["rights"] = [{"id": rid, "text": Markup(render_inline(text))} for rid, text in rights]
     elif isinstance(q, Ordering):
         items = shuffled(q.items, (seed, item.gid), lambda i: i.id)
         if [i.id for i in items] == [i.id for i in q.items]:  # never show the answer as the start
             items = items[1:] + items[:1]
         view["order"] = [{"id": i.id, "text": Markup(render_inline(i.text))} for i in items]
+    view["answer"] = _answer_text(q, shown)
+    view["feedback"] = _feedback(q, shown)
     return view
 
 

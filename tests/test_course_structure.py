@@ -132,6 +132,38 @@ def test_rimpac_is_biennial_everywhere():
             assert not ANNUAL_CLAIM.search(sentence), f"{path.name}: {sentence.strip()}"
 
 
+BIENNIAL = re.compile(r"every two years|biennial|even-numbered years", re.I)
+
+
+def rimpac_texts() -> list[tuple[str, str]]:
+    """(where, text) for every page and every string in a bank that could state RIMPAC's rhythm."""
+    out = [(p.name, p.read_text()) for p in BOOK.rglob("*.md")]
+    for path in [*(ROOT / "quizzes").rglob("*.yml"), *(ROOT / "pools").rglob("*.yml")]:
+        def strings(node, where):
+            if isinstance(node, str):
+                out.append((where, node))
+            elif isinstance(node, dict):
+                for k, v in node.items():
+                    strings(v, f"{where}.{k}")
+            elif isinstance(node, list):
+                for v in node:
+                    strings(v, where)
+        for q in yaml.safe_load(path.read_text())["questions"]:
+            strings(q, f"{path.name}:{q['id']}")
+    return out
+
+
+def test_rimpac_was_annual_until_1973_and_biennial_since_1974():
+    """RIMPAC was held in 1971, 1972 and 1973 and every two years from 1974. A sentence that puts the
+    first exercise (1971) beside a two-year rhythm without the 1974 switch says it was always biennial."""
+    page = (BOOK / "03-instruments" / "02-joint-exercises.md").read_text()
+    assert re.search(r"1971[^.]*1973|annual[^.]*1974|1974[^.]*every two years", page), "the page must date the switch to 1974"
+    for where, text in rimpac_texts():
+        for sentence in re.split(r"(?<=[.!?])\s+|\n\n", text):
+            if "1971" in sentence and BIENNIAL.search(sentence) and "1974" not in sentence:
+                raise AssertionError(f"{where}: RIMPAC biennial since 1971? {sentence.strip()!r}")
+
+
 ORIGINALITY = ROOT.parent / "shared" / "tools" / "originality.py"
 
 

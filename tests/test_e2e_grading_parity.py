@@ -60,7 +60,10 @@ near_texts = st.sampled_from(["Malabar", "malabar", " MALABAR. ", "Málabar", "m
 numbers = st.one_of(
     st.integers(-(2**53), 2**53), st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from(["1949", " 1949 ", "+1949", "1949.0", "1.949e3", "1_949", "0x7a5", "١٩٤٩", "inf", "", "1949.",
-                     ".5", "3652.5", "3688", "3617", "\t1949\n", "1949\u00a0"]),
+                     ".5", "3652.5", "3688", "3617", "\t1949\n", "1949\u00a0",
+                     # thousands separators: accepted in threes with one separator, refused otherwise
+                     "1,949", "1 949", "1\u00a0949", "1\u202f949", "3,652.5", "+3 652.", "1,949,000", "1,000 000",
+                     "19,49", "1,9490", ",949", "1,949e3", "1\u2009949"]),
 )
 
 

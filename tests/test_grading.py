@@ -128,6 +128,19 @@ def test_numeric_exact_and_text(fixture_bank):
     assert grade(q, True).status == Status.invalid
 
 
+@pytest.mark.parametrize("typed", ["3,652.5", "3 652.5", "3\u00a0652.5", "3\u202f652.5", "+3,652.5", "3,652.50"])
+def test_numeric_accepts_thousands_separators(fixture_bank, typed):
+    """Students write 1,961 or 1 961 (thin or no-break space in French and SI style)."""
+    assert grade(Q(fixture_bank, "num-rel"), typed).score == 1.0, typed
+
+
+@pytest.mark.parametrize("typed", ["3,65", "36,52.5", "3,652 500", "3,,652", ",652", "3,652,5", "1_949", "3, 652"])
+def test_numeric_refuses_ambiguous_grouping(fixture_bank, typed):
+    """Only groups of exactly three digits with one separator: "3,65" may be a decimal comma, so we refuse it."""
+    result = grade(Q(fixture_bank, "num-rel"), typed)
+    assert result.status == Status.invalid and "expected a number" in (result.reason or ""), typed
+
+
 def test_numeric_relative_tolerance(fixture_bank):
     q = Q(fixture_bank, "num-rel")
     assert grade(q, 3652.5 * 1.0099).score == 1.0

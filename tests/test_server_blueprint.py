@@ -11,11 +11,10 @@ from quizlib.blueprint import Balance, LocatedBlueprint, parse_blueprint
 from quizlib.forms import Drawer, FormSpec
 from quizlib.loader import load_banks
 from tests.conftest import ROOT
-from tests.course import MIDTERM_POOL, MIDTERM_QUESTIONS
 from tests.fixtures.server.harness import Service, sqlite_service  # noqa: F401
 
 MIDTERM = ROOT / "blueprints" / "midterm.yml"
-CHAPTERS = [ROOT / "quizzes" / c for c in ("01-foundations", "03-instruments", "05-alliances", "06-security", "07-security-cooperation")]
+CHAPTERS = [ROOT / "quizzes" / c for c in ("01-foundations", "03-instruments", "05-alliances", "06-security")]
 
 
 def bank_files() -> list[Path]:
@@ -34,7 +33,7 @@ def test_blueprint_quiz_draws_each_students_form_from_the_blueprint(sqlite_servi
     r = publish_midterm(svc)
     assert r.status_code == 201, r.text
     summary = r.json()
-    assert summary["source"] == "blueprint" and summary["questions"] is None and summary["pool"] == MIDTERM_POOL
+    assert summary["source"] == "blueprint" and summary["questions"] is None and summary["pool"] == sum(len(b.questions) for b in load_banks(CHAPTERS).banks.values())
     assert summary["time_limit_seconds"] == 3600  # from the blueprint, as no time limit was given
     svc.roster("zoe", "ann", "bob")
     forms = {sid: svc.start(sid, "midterm") for sid in ("zoe", "ann", "bob")}
@@ -44,8 +43,8 @@ def test_blueprint_quiz_draws_each_students_form_from_the_blueprint(sqlite_servi
                                located.file, located.positions)
     drawer = Drawer(located, load_banks(CHAPTERS).banks.values())
     for sid, attempt in forms.items():
-        assert len(attempt["questions"]) == MIDTERM_QUESTIONS and attempt["deadline"] is not None
-        assert sum(q["points"] for q in attempt["questions"]) == MIDTERM_QUESTIONS
+        assert len(attempt["questions"]) == 40 and attempt["deadline"] is not None
+        assert sum(q["points"] for q in attempt["questions"]) == 40
         expected = [d.candidate.gid for d in drawer.draw_next(FormSpec(f"midterm/{sid}", sid, student_id=sid)).questions]
         with svc.db.read() as s:
             from quizlib.server.models import Attempt
@@ -56,17 +55,17 @@ def test_blueprint_quiz_draws_each_students_form_from_the_blueprint(sqlite_servi
     # Right answers score full marks on a drawn form too.
     aid = forms["ann"]["id"]
     done = svc.submit("ann", aid, svc.key_answers(aid))
-    assert done.status_code == 200 and done.json()["score"] == pytest.approx(MIDTERM_QUESTIONS)
+    assert done.status_code == 200 and done.json()["score"] == pytest.approx(40)
 
 
 @pytest.mark.skipif(not MIDTERM.exists(), reason="blueprints/midterm.yml is not in this checkout")
 def test_blueprint_errors_are_located(sqlite_service: Service) -> None:
     text = MIDTERM.read_text(encoding="utf-8")
-    impossible = text.replace("per_section: 2 ", "per_section: 50 ")
+    impossible = text.replace("per_chapter: 10 ", "per_chapter: 500 ")
     assert impossible != text
     r = publish_midterm(sqlite_service, impossible)
     assert r.status_code == 422 and r.json()["error"]["code"] == "blueprint_cannot_be_met"
-    line = next(i for i, l in enumerate(impossible.splitlines(), 1) if "per_section: 50" in l)
+    line = next(i for i, l in enumerate(impossible.splitlines(), 1) if "per_chapter: 500" in l)
     assert r.json()["error"]["details"][0]["line"] == line
     r = publish_midterm(sqlite_service, text.replace("exam_id:", "exam_idd:"))
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_blueprint"
