@@ -91,3 +91,27 @@ def test_mosul_case_gives_no_unconfirmed_count_of_the_attackers():
     case = page.split("Case study: the fall of Mosul", 1)[1].split("```", 1)[0]
     assert not re.search(r"thousands|hundreds|\b\d{1,3}(,\d{3})*\s+(fighters|men)\b", case), case
     assert re.search(r"outnumbered|far larger", case), case
+
+
+def _section(page_text: str, label: str) -> str:
+    """The text under a label, up to the next label (a page label gives the whole page)."""
+    start = page_text.index(f"({label})=")
+    if page_text.startswith(f"({label})="):
+        return page_text
+    nxt = page_text.find("\n(", start + 1)
+    return page_text[start:] if nxt < 0 else page_text[start:nxt]
+
+
+def test_items_on_the_five_eyes_cite_the_heading_that_tells_the_case():
+    """Three items ask about the Five Eyes and cite the intelligence-sharing heading, but the case box stood under
+    the confidence-building heading, so a student following the source link did not find it."""
+    seen = 0
+    for folder in BANK_DIRS:
+        for path in sorted((folder / "07-security-cooperation").glob("*.yml")):
+            bank = yaml.safe_load(path.read_text())
+            page = (BOOK / f"{bank['page']}.md").read_text()
+            for q in bank["questions"]:
+                if re.search(r"Five Eyes|UKUSA", "\n".join(_question_texts(q) + [q.get("prompt", "")])):
+                    seen += 1
+                    assert "Five Eyes" in _section(page, q["source"]), f"{path.relative_to(ROOT)}: {q['id']}"
+    assert seen >= 3
