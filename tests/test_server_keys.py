@@ -182,8 +182,7 @@ def test_student_ids_do_not_encode_the_key(service: Service) -> None:
             q = by_type[ref]
             if q["type"] == "ordering":
                 assert value != [it["id"] for it in q["items"]], "items shown in the right order"
-            if q["type"] == "matching":
-                assert [value[l["id"]] for l in q["left"]] != [r["id"] for r in q["right"]][: len(q["left"])]
+            # Matching layouts may line up with the key, as often as chance says: tests/test_server_order.py.
             if q["type"] == "single":
                 correct_positions.add(value)
         text = json.dumps(attempt)

@@ -24,8 +24,9 @@ from ..models import ID_PATTERN, Bank
 from .attempts import AFTER_CLOSE, IMMEDIATE, deadline_for
 from .errors import ApiError
 from .models import Attempt, Quiz, Student, Token
-from .quizzes import SnapshotError, content_hash, snapshot
+from .quizzes import SnapshotError, content_hash, load_content, snapshot
 from .security import issue_token
+from .student_forms import unfair_questions
 
 MAX_STUDENT_ID = 120
 MAX_NAME = 300
@@ -262,6 +263,10 @@ def publish(session: Session, quiz_id: str, banks: list[Bank], rules: QuizRules,
         content = snapshot(banks, questions, blueprint)
     except SnapshotError as exc:
         raise ApiError(422, "invalid_request", str(exc)) from None
+    unfair = unfair_questions(load_content(content, content_hash(content)))
+    if unfair:
+        raise ApiError(422, "unfair_question", unfair[0] + (f" (and {len(unfair) - 1} more)" if len(unfair) > 1 else ""),
+                       unfair)
     title = rules.title or (blueprint or {}).get("title") or (banks[0].title if len(banks) == 1 else quiz_id)
     if blueprint is not None and columns["time_limit_seconds"] is None and blueprint.get("time_limit_minutes"):
         columns["time_limit_seconds"] = int(blueprint["time_limit_minutes"] * 60)
