@@ -15,18 +15,20 @@ from datetime import datetime, timezone
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..loader import BankLoadError, parse_bank
 from ..models import ID_PATTERN, Bank
-from .attempts import AFTER_CLOSE, IMMEDIATE, deadline_for
+from .attempts import AFTER_CLOSE, IMMEDIATE, deadline_for, finalize_expired
 from .errors import ApiError
 from .models import Attempt, Quiz, Student, Token
 from .quizzes import SnapshotError, content_hash, load_content, snapshot
 from .security import issue_token
 from .student_forms import unfair_questions
+from .text import PlainText, plain_problem
 
 MAX_STUDENT_ID = 120
 MAX_NAME = 300
@@ -127,6 +129,9 @@ def parse_roster(text: str, source: str = "roster") -> tuple[list[RosterRow], li
             errors.append({"line": line, "message": f"student '{sid}' already on line {seen[sid]}"})
         elif len(name) > MAX_NAME or len(email) > MAX_NAME:
             errors.append({"line": line, "message": f"name and email must be at most {MAX_NAME} characters"})
+        elif plain_problem(name) or plain_problem(email):
+            what, problem = ("name", plain_problem(name)) if plain_problem(name) else ("email", plain_problem(email))
+            errors.append({"line": line, "message": f"{what} {problem}"})
         else:
             seen[sid] = line
             rows.append(RosterRow(line, sid, name or sid, email or None))
@@ -185,18 +190,35 @@ def create_instructor_token(session: Session, now: datetime, label: str = "quizl
     return issue_token(session, "instructor", now, None, label)
 
 
+#: Times a quiz may name. Far dates are refused: 9999-12-31 plus the grace overflows
+#: Python's datetime, and no course needs a quiz outside these two centuries.
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
+#: Shortest time limit: below a minute a limit is a typo (0.001 minutes used to be stored as no limit).
+MIN_TIME_LIMIT_MINUTES = 1.0
+
+
 class QuizRules(BaseModel):
     """The rules of a published quiz (publish request and later changes)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+    title: PlainText | None = Field(default=None, min_length=1, max_length=300)
     opens_at: AwareDatetime | None = Field(default=None, description="Attempts may start from this time (default: now).")
     closes_at: AwareDatetime | None = Field(default=None, description="No attempt may start or continue after this time.")
-    time_limit_minutes: float | None = Field(default=None, gt=0, le=7 * 24 * 60)
+    time_limit_minutes: float | None = Field(default=None, ge=MIN_TIME_LIMIT_MINUTES, le=7 * 24 * 60,
+                                             description="Minutes per attempt, at least 1.")
     max_attempts: int | None = Field(default=None, ge=1, le=1000, description="Default: unlimited.")
     feedback: Literal["immediate", "after_close"] = IMMEDIATE
     shuffle_questions: bool = True
+
+    @field_validator("opens_at", "closes_at")
+    @classmethod
+    def _plausible(cls, value: datetime | None) -> datetime | None:
+        if value is not None and not EARLIEST <= value < LATEST:
+            raise PydanticCustomError("time_range", "must be between {lo} and {hi}",
+                                      {"lo": EARLIEST.date().isoformat(), "hi": LATEST.date().isoformat()})
+        return value
 
     @model_validator(mode="after")
     def _coherent(self) -> QuizRules:
@@ -277,18 +299,33 @@ def publish(session: Session, quiz_id: str, banks: list[Bank], rules: QuizRules,
     return quiz
 
 
-def update_rules(session: Session, quiz: Quiz, changes: dict[str, Any], now: datetime) -> Quiz:
+def rules_error(exc: ValidationError) -> ApiError:
+    """A 422 naming each rule that is wrong (``time_limit_minutes: ...``), as the request handler does."""
+    details = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]} for e in exc.errors()]
+    first = details[0]
+    more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
+    return ApiError(422, "invalid_request", f"{first['field']}: {first['message']}{more}", details)
+
+
+def update_rules(session: Session, quiz: Quiz, changes: dict[str, Any], now: datetime, grace: float) -> Quiz:
     """Change a published quiz's times, limits or policy (e.g. extend the close time).
 
     Attempts in progress get the deadline the new rules give them; the questions never change.
+    Attempts whose time had already run out under the old rules are submitted first (with
+    their autosaved answers, at their deadline), so extending a quiz never revives them.
     """
-    merged = QuizRules.model_validate({
+    finalize_expired(list(session.execute(
+        select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_(None))).scalars()), quiz, now, grace)
+    try:
+        merged = QuizRules.model_validate({
         "title": quiz.title,
         "opens_at": quiz.opens_at, "closes_at": quiz.closes_at,
         "time_limit_minutes": quiz.time_limit_seconds / 60 if quiz.time_limit_seconds else None,
         "max_attempts": quiz.max_attempts, "feedback": quiz.feedback, "shuffle_questions": quiz.shuffle_questions,
         **changes,
-    })
+        })
+    except ValidationError as exc:
+        raise rules_error(exc) from None
     columns = _rules_to_columns(merged)
     _check_policy(columns["feedback"], columns["closes_at"])
     for key, value in columns.items():

@@ -35,7 +35,7 @@ class AnswersBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     answers: dict[str, JsonValue] = Field(description="Answers by question id (q1, q2...); null or absent = unanswered.")
-    seq: int | None = Field(default=None, ge=0, le=2**31 - 1,
+    seq: int | None = Field(default=None, ge=0, le=rules.MAX_SEQ,
                             description="Client's save counter; a save older than the stored one is refused (409).")
 
 
@@ -95,9 +95,10 @@ def get_quiz(quiz_id: str = QuizId, principal: Principal = Depends(require_stude
         quiz = rules.get_quiz(s, quiz_id)
         student = _student(s, pk)
         mine = rules.student_attempts(s, quiz_id, pk)
-        # With a time limit the questions come only with a started attempt, so reading them is timed.
+        # Questions only while the quiz is open, and, with a time limit, only with a started attempt
+        # (so reading them is timed).
         return rules.quiz_view(quiz, student, mine, now, settings.grace_seconds,
-                               with_questions=quiz.time_limit_seconds is None)
+                               with_questions=quiz.time_limit_seconds is None and rules.quiz_state(quiz, now) == "open")
 
 
 @router.post("/quizzes/{quiz_id}/attempts", summary="Start an attempt (or get the one in progress)",

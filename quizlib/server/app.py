@@ -22,6 +22,7 @@ from .limits import BodySizeLimit, RateLimiter
 from .models import Quiz
 from .security import MAX_TOKEN_CHARS, get_db, get_settings, resolve_token
 from .settings import Settings
+from .text import TextGuard
 
 _env = Environment(loader=PackageLoader("quizlib.server", "templates"), autoescape=select_autoescape(["html"]))
 
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def limit_for(path: str) -> int:
         return settings.instructor_body_limit if path.startswith("/api/v1/instructor") else settings.student_body_limit
 
+    app.add_middleware(TextGuard)  # inside the size limit: it reads bodies the limit has let through
     app.add_middleware(BodySizeLimit, limit_for=limit_for)
     if settings.cors_origins:
         app.add_middleware(

@@ -33,6 +33,8 @@ from .quizzes import QuizContent, cached_content, load_content
 from .student_forms import build_form, question_ref
 
 IMMEDIATE = "immediate"
+MAX_SEQ = 2**31 - 1
+"""Largest autosave counter: the column is a 32-bit integer on PostgreSQL."""
 AFTER_CLOSE = "after_close"
 FEEDBACK_POLICIES = (IMMEDIATE, AFTER_CLOSE)
 
@@ -73,11 +75,21 @@ def status_of(attempt: Attempt, now: datetime, grace: float) -> str:
     return "expired" if is_expired(attempt, now, grace) else "in_progress"
 
 
-def released(quiz: Quiz, now: datetime) -> bool:
-    """May a submitted attempt's score and feedback be shown now?"""
+def release_time(quiz: Quiz, grace: float) -> datetime | None:
+    """When ``after_close`` results are shown: the close plus the grace, when nobody can submit any more."""
+    return None if quiz.closes_at is None else quiz.closes_at + timedelta(seconds=grace)
+
+
+def released(quiz: Quiz, now: datetime, grace: float) -> bool:
+    """May a submitted attempt's score and feedback be shown now?
+
+    Not at the close itself: classmates may still submit during the grace, and
+    must not be able to read the answers off a friend's released result.
+    """
     if quiz.feedback == IMMEDIATE:
         return True
-    return quiz.closes_at is not None and now >= quiz.closes_at
+    at = release_time(quiz, grace)
+    return at is not None and now >= at
 
 
 def grade_answers(form: Form, content: QuizContent, answers: dict[str, Any]) -> tuple[float, float, list[dict[str, Any]]]:
@@ -177,8 +189,8 @@ def result_view(attempt: Attempt, quiz: Quiz, now: datetime, grace: float) -> di
     if attempt.submitted_at is None:
         out["message"] = "not submitted yet"
         return out
-    if not released(quiz, now):
-        out["release_at"] = iso(quiz.closes_at)
+    if not released(quiz, now, grace):
+        out["release_at"] = iso(release_time(quiz, grace))
         out["message"] = "Your answers are recorded. Scores and feedback are released when the quiz closes."
         return out
     content = content_of(quiz)
@@ -196,7 +208,7 @@ def result_view(attempt: Attempt, quiz: Quiz, now: datetime, grace: float) -> di
 def quiz_view(quiz: Quiz, student: Student, attempts: list[Attempt], now: datetime, grace: float,
               with_questions: bool) -> dict[str, Any]:
     """What a student sees of a quiz before (or between) attempts."""
-    show = released(quiz, now)
+    show = released(quiz, now, grace)
     used = len(attempts)
     current = next((a for a in attempts if status_of(a, now, grace) == "in_progress"), None)
     view: dict[str, Any] = {
@@ -271,7 +283,8 @@ def save(session: Session, attempt: Attempt, quiz: Quiz, answers: dict[str, Any]
         raise ApiError(409, "stale_autosave", f"a newer autosave (seq {attempt.answers_seq}) is already stored")
     clean = check_answers(form_of(attempt), content_of(quiz), answers)
     attempt.answers = clean
-    attempt.answers_seq = seq if seq is not None else attempt.answers_seq + 1
+    # Without a client counter the server counts on, saturating at the column's (and the API's) limit.
+    attempt.answers_seq = seq if seq is not None else min(attempt.answers_seq + 1, MAX_SEQ)
     attempt.saved_at = now
     return 200, {
         "id": attempt.id, "status": "in_progress", "answers_seq": attempt.answers_seq, "saved_at": iso(now),
