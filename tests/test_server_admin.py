@@ -165,7 +165,7 @@ def test_cli_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
                 "--book-url", "https://book.example.org/quiz.html"]) == 1  # still says rows were rejected
     issued = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [r["student_id"] for r in issued] == ["s1", "s2"]
-    assert issued[0]["link"] == f"https://book.example.org/quiz.html?token={issued[0]['token']}"
+    assert issued[0]["link"] == f"https://book.example.org/quiz.html#token={issued[0]['token']}"
     assert (out.stat().st_mode & 0o777) == 0o600
     assert cli(["serve", "publish", str(ALL_TYPES_BANK), "--id", "fx", "--db", url, "--time-limit", "20",
                 "--closes", "2030-01-01T12:00Z", "--feedback", "after_close", "--attempts", "2"]) == 0

@@ -88,6 +88,7 @@ def walk(svc: Service, sid: str, quiz_id: str, wrong: bool = True) -> tuple[list
     hit("GET", "/api/openapi.json", "/api/openapi.json")
     hit("GET", "/signin", f"/signin?token={svc.tokens[sid]}")
     hit("GET", "/api/v1/me", "/api/v1/me", headers=h)
+    hit("POST", "/api/v1/session", "/api/v1/session", headers=h)
     hit("GET", "/api/v1/quizzes", "/api/v1/quizzes", headers=h)
     hit("GET", "/api/v1/quizzes/{quiz_id}", f"/api/v1/quizzes/{quiz_id}", headers=h)
     attempt = hit("POST", "/api/v1/quizzes/{quiz_id}/attempts", f"/api/v1/quizzes/{quiz_id}/attempts", headers=h).json()

@@ -51,7 +51,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--public-url", metavar="URL", help="URL students use to reach this server (for sign-in links)")
     p.add_argument("--book-url", metavar="URL", help="the course book's URL: sign-in links then open the book")
     p.add_argument("--access-log", action="store_true",
-                   help="log every request (off by default: sign-in links carry tokens in their URL)")
+                   help="log every request (tokens in URLs are written as token=[redacted])")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=False,
                                title="offline actions (on the database, no server needed)")
 
@@ -175,8 +175,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         Console(stderr=True).print("[yellow]note:[/] listening beyond this machine: put the service behind HTTPS "
                                    "(a reverse proxy), since tokens travel in every request")
+    from ..server.logs import uvicorn_log_config
+
     uvicorn.run("quizlib.server.app:app_from_env", factory=True, host=args.host, port=args.port,
-                workers=max(1, args.workers), access_log=args.access_log, log_level="info")
+                workers=max(1, args.workers), access_log=args.access_log, log_level="info",
+                log_config=uvicorn_log_config())
     return 0
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -26,7 +26,7 @@ from .attempts import AFTER_CLOSE, IMMEDIATE, deadline_for, finalize_expired
 from .errors import ApiError
 from .models import Attempt, Quiz, Student, Token
 from .quizzes import SnapshotError, content_hash, load_content, snapshot
-from .security import issue_token
+from .security import LINK, SESSION, VIEW, Principal, issue_token
 from .student_forms import unfair_questions
 from .text import PlainText, plain_problem
 
@@ -70,9 +70,13 @@ class RosterResult:
 
 
 def sign_in_link(base: str, token: str) -> str:
-    """``base?token=...``: the book's page (or this server's /signin) with the token for the widget to keep."""
-    sep = "&" if "?" in base else "?"
-    return f"{base}{sep}{urlencode({'token': token})}"
+    """``base#token=...``: the book's page (or this server's /signin) with the token in the *fragment*.
+
+    Browsers never send a fragment to a server, so the token appears in no request
+    line (the book host's access log), no Referer header and no proxy log; the
+    page's script reads it, exchanges it for a session and removes it from the address.
+    """
+    return f"{base.split('#', 1)[0]}#{urlencode({'token': token})}"
 
 
 def parse_roster(text: str, source: str = "roster") -> tuple[list[RosterRow], list[dict[str, Any]], list[str]]:
@@ -138,8 +142,10 @@ def parse_roster(text: str, source: str = "roster") -> tuple[list[RosterRow], li
     return rows, errors, ignored
 
 
-def import_roster(session: Session, text: str, now: datetime, link_base: str, partial: bool = False) -> RosterResult:
-    """Add or update students; new students get a token. With errors and not ``partial``, nothing changes."""
+def import_roster(session: Session, text: str, now: datetime, link_base: str, partial: bool = False,
+                  expires_at: datetime | None = None) -> RosterResult:
+    """Add or update students; new students get a token (valid until ``expires_at``).
+    With errors and not ``partial``, nothing changes."""
     rows, errors, ignored = parse_roster(text)
     result = RosterResult(errors=errors, rejected=len(errors), ignored_columns=ignored)
     if errors and not partial:
@@ -151,7 +157,7 @@ def import_roster(session: Session, text: str, now: datetime, link_base: str, pa
             student = Student(student_id=row.student_id, name=row.name, email=row.email, created_at=now)
             session.add(student)
             session.flush()
-            token = issue_token(session, "student", now, student.id)
+            token = issue_token(session, "student", now, student.id, expires_at=expires_at)
             result.tokens.append(IssuedToken(row.student_id, row.name, token, sign_in_link(link_base, token)))
             result.created += 1
         elif (student.name, student.email) != (row.name, row.email):
@@ -176,18 +182,45 @@ def revoke_student_tokens(session: Session, student: Student, now: datetime) -> 
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def reissue_token(session: Session, student_id: str, now: datetime, link_base: str) -> IssuedToken:
-    """Revoke the student's tokens and issue a new one (lost link, leaked token)."""
+def reissue_token(session: Session, student_id: str, now: datetime, link_base: str,
+                  expires_at: datetime | None = None) -> IssuedToken:
+    """Revoke the student's tokens (and sessions) and issue a new one (lost link, leaked token, expired link)."""
     student = find_student(session, student_id)
     revoke_student_tokens(session, student, now)
-    token = issue_token(session, "student", now, student.id)
+    token = issue_token(session, "student", now, student.id, expires_at=expires_at)
     return IssuedToken(student.student_id, student.name, token, sign_in_link(link_base, token))
 
 
-def create_instructor_token(session: Session, now: datetime, label: str = "quizlib serve --init") -> str:
-    """A new instructor token; earlier ones stored in the database are revoked (one at a time is in use)."""
-    session.execute(update(Token).where(Token.role == "instructor", Token.revoked_at.is_(None)).values(revoked_at=now))
-    return issue_token(session, "instructor", now, None, label)
+def create_instructor_token(session: Session, now: datetime, label: str = "quizlib serve --init",
+                            expires_at: datetime | None = None) -> str:
+    """A new instructor token; earlier ones stored in the database are revoked (one at a time is in use).
+    Read-only view links are instructor tokens of kind ``view`` and are left alone (they expire soon anyway)."""
+    session.execute(update(Token).where(Token.role == "instructor", Token.kind == LINK, Token.revoked_at.is_(None))
+                    .values(revoked_at=now))
+    return issue_token(session, "instructor", now, None, label, expires_at=expires_at)
+
+
+def create_session(session: Session, principal: Principal, now: datetime, hours: float) -> tuple[str, datetime]:
+    """Exchange a student's sign-in link for a session token; (token, expiry). Never outlives the link."""
+    if principal.role != "student":
+        raise ApiError(403, "forbidden", "only a student's sign-in link starts a session")
+    if principal.kind != LINK:
+        raise ApiError(403, "forbidden", "a session cannot start another; open your sign-in link again")
+    expires = now + timedelta(hours=hours)
+    if principal.expires_at is not None:
+        expires = min(expires, principal.expires_at)
+    token = issue_token(session, "student", now, principal.student_pk, kind=SESSION, expires_at=expires)
+    return token, expires
+
+
+def create_view_link(session: Session, quiz_id: str, now: datetime, minutes: float, public_url: str) -> tuple[str, datetime]:
+    """A read-only link to one quiz's reports that works in a browser: (URL, expiry)."""
+    if session.get(Quiz, quiz_id) is None:
+        raise ApiError(404, "quiz_not_found", f"no quiz '{quiz_id}'")
+    expires = now + timedelta(minutes=minutes)
+    token = issue_token(session, "instructor", now, None, f"view {quiz_id}", kind=VIEW, scope=quiz_id,
+                        expires_at=expires)
+    return f"{public_url.rstrip('/')}/view/{quiz_id}/report.html?{urlencode({'token': token})}", expires
 
 
 #: Times a quiz may name. Far dates are refused: 9999-12-31 plus the grace overflows

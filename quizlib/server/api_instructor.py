@@ -21,7 +21,7 @@ from .clock import iso, server_now
 from .db import Database
 from .errors import ApiError
 from .models import Attempt, Quiz, Student, Token
-from .security import get_db, get_settings, require_instructor
+from .security import get_db, get_settings, link_expiry, require_instructor
 from .settings import Settings
 
 router = APIRouter(prefix="/api/v1/instructor", tags=["instructor"], dependencies=[Depends(require_instructor)])
@@ -52,7 +52,8 @@ def import_roster(csv_text: str = Body(..., media_type="text/csv"),
                   db: Database = Depends(get_db), settings: Settings = Depends(get_settings),
                   now: datetime = Depends(server_now)) -> JSONResponse:
     with db.write() as s:
-        result = admin.import_roster(s, csv_text, now, link_base(settings), partial=partial)
+        result = admin.import_roster(s, csv_text, now, link_base(settings), partial=partial,
+                                     expires_at=link_expiry(settings, now))
     status = 422 if result.errors and not partial else 200
     body = result.as_json()
     if status == 422:
@@ -77,7 +78,7 @@ def list_students(db: Database = Depends(get_db)) -> list[dict[str, Any]]:
 def reissue(student_id: str = StudentId, db: Database = Depends(get_db), settings: Settings = Depends(get_settings),
             now: datetime = Depends(server_now)) -> dict[str, Any]:
     with db.write() as s:
-        issued = admin.reissue_token(s, student_id, now, link_base(settings))
+        issued = admin.reissue_token(s, student_id, now, link_base(settings), link_expiry(settings, now))
     return issued.__dict__
 
 
@@ -119,6 +120,15 @@ def change_rules(changes: dict[str, Any] = Body(...), quiz_id: str = QuizId, db:
         quiz = rules.get_quiz(s, quiz_id)
         admin.update_rules(s, quiz, changes, now, settings.grace_seconds)
         return quiz_summary(quiz, now)
+
+
+@router.post("/quizzes/{quiz_id}/view-link", status_code=201,
+             summary="A read-only link to the quiz's reports that opens in a browser (expires)")
+def view_link(quiz_id: str = QuizId, db: Database = Depends(get_db), settings: Settings = Depends(get_settings),
+              now: datetime = Depends(server_now)) -> dict[str, Any]:
+    with db.write() as s:
+        url, expires = admin.create_view_link(s, quiz_id, now, settings.view_minutes, settings.public_url)
+    return {"url": url, "expires_at": iso(expires)}
 
 
 @router.get("/quizzes/{quiz_id}/attempts", summary="Every attempt at a quiz")

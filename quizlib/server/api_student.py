@@ -21,7 +21,8 @@ from .db import Database
 from .errors import ApiError
 from .idempotency import check_key, remember, replay, request_hash
 from .models import Attempt, Quiz, Student
-from .security import Principal, get_db, get_settings, require_student
+from . import admin
+from .security import Principal, authenticate, get_db, get_settings, require_student
 from .settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["student"])
@@ -60,6 +61,16 @@ def _finalize_if_expired(db: Database, quiz_id: str, student_pk: int, now: datet
             rules.lock_student(s, student_pk)
             quiz = rules.get_quiz(s, quiz_id)
             rules.finalize_expired(rules.student_attempts(s, quiz_id, student_pk), quiz, now, grace)
+
+
+@router.post("/session", status_code=201, summary="Exchange a sign-in link's token for a session (expires)")
+def start_session(principal: Principal = Depends(authenticate), db: Database = Depends(get_db),
+                  settings: Settings = Depends(get_settings), now: datetime = Depends(server_now)) -> dict[str, Any]:
+    """The page sends the token from its sign-in link once and keeps the session token instead,
+    so the long-lived link token leaves the address bar, the history and every later request."""
+    with db.write() as s:
+        token, expires = admin.create_session(s, principal, now, settings.session_hours)
+    return {"token": token, "expires_at": iso(expires), "student_id": principal.student_id, "name": principal.name}
 
 
 @router.get("/me", summary="Who am I, and my quizzes")
