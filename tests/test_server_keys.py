@@ -149,7 +149,7 @@ def test_after_close_nothing_leaks_before_release_then_explanations_appear(servi
 
 def test_timed_quiz_and_immediate_policy_leak_nothing_before_submission(service: Service) -> None:
     service.roster("ann", "bob")
-    service.publish("timed", time_limit_minutes=30, feedback="immediate")
+    service.publish("timed", time_limit_minutes=30, feedback="immediate", max_attempts=1)
     c, h = service.client, service.as_student("ann")
     quiz = c.get("/api/v1/quizzes/timed", headers=h)
     assert quiz.json()["questions"] is None  # timed: questions only once the clock runs
@@ -159,7 +159,7 @@ def test_timed_quiz_and_immediate_policy_leak_nothing_before_submission(service:
     before = [("quiz", quiz), ("start", attempt), ("get", c.get(f"/api/v1/attempts/{aid}", headers=h)),
               ("result", c.get(f"/api/v1/attempts/{aid}/result", headers=h)), ("save", saved)]
     assert leaks(before) == []
-    # Immediate policy: after submitting, feedback and explanations are released (to this student only).
+    # Immediate policy, one attempt: after submitting, the key is released (to this student only).
     done = service.submit("ann", aid)
     assert done.status_code == 200 and done.json()["released"] is True
     assert "EXPL-tf-Y8R" in done.text

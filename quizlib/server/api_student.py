@@ -142,14 +142,14 @@ def _load(s: Any, attempt_id: int, pk: int) -> tuple[Attempt, Quiz]:
 
 
 def _read_attempt(db: Database, attempt_id: int, pk: int, now: datetime, grace: float,
-                  view: Callable[[Attempt, Quiz, datetime, float], dict[str, Any]]) -> dict[str, Any]:
+                  view: Callable[[Any, Attempt, Quiz, datetime, float], dict[str, Any]]) -> dict[str, Any]:
     """A view of the student's attempt, after submitting it if its time ran out (reads never show a stale state)."""
     with db.read() as s:
         _, quiz = _load(s, attempt_id, pk)
     _finalize_if_expired(db, quiz.id, pk, now, grace)
     with db.read() as s:
         attempt, quiz = _load(s, attempt_id, pk)
-        return view(attempt, quiz, now, grace)
+        return view(s, attempt, quiz, now, grace)
 
 
 @router.get("/attempts/{attempt_id}", summary="An attempt: my form, saved answers, time left")

@@ -166,11 +166,14 @@ def _timing(attempt: Attempt, now: datetime, grace: float) -> dict[str, Any]:
     }
 
 
-def attempt_view(attempt: Attempt, quiz: Quiz, now: datetime, grace: float) -> dict[str, Any]:
+def attempt_view(session: Session, attempt: Attempt, quiz: Quiz, now: datetime, grace: float) -> dict[str, Any]:
     content = content_of(quiz)
     form = form_of(attempt)
+    used = len(student_attempts(session, quiz.id, attempt.student_pk))
     return {
         "id": attempt.id, "quiz_id": quiz.id, "number": attempt.number, "status": status_of(attempt, now, grace),
+        "max_attempts": quiz.max_attempts,
+        "attempts_left": None if quiz.max_attempts is None else max(0, quiz.max_attempts - used),
         **_timing(attempt, now, grace),
         "submitted_at": iso(attempt.submitted_at), "saved_at": iso(attempt.saved_at),
         "answers_seq": attempt.answers_seq, "answers": attempt.answers or {},
@@ -178,13 +181,27 @@ def attempt_view(attempt: Attempt, quiz: Quiz, now: datetime, grace: float) -> d
     }
 
 
-def result_view(attempt: Attempt, quiz: Quiz, now: datetime, grace: float) -> dict[str, Any]:
+def final(quiz: Quiz, attempts_used: int, now: datetime, grace: float) -> bool:
+    """Can this student make no further attempt? Only then are the correct answers, the author's
+    feedback and the explanations shown: every attempt shows the same form, so a key shown while
+    another attempt is possible would answer it."""
+    if quiz.max_attempts is not None and attempts_used >= quiz.max_attempts:
+        return True
+    closed_at = release_time(quiz, grace)
+    return closed_at is not None and now >= closed_at
+
+
+def result_view(session: Session, attempt: Attempt, quiz: Quiz, now: datetime, grace: float) -> dict[str, Any]:
+    used = len(student_attempts(session, quiz.id, attempt.student_pk))
+    reveal = final(quiz, used, now, grace)
     out: dict[str, Any] = {
         "attempt_id": attempt.id, "quiz_id": quiz.id, "number": attempt.number,
         "status": status_of(attempt, now, grace), "submitted_at": iso(attempt.submitted_at),
         "auto_submitted": attempt.auto_submitted, "answers": attempt.answers or {},
         "released": False, "release_at": None, "score": None, "max_score": attempt.max_score,
-        "percent": None, "questions": None,
+        "percent": None, "questions": None, "key_shown": False,
+        "max_attempts": quiz.max_attempts, "attempts_left": None if quiz.max_attempts is None
+        else max(0, quiz.max_attempts - used),
     }
     if attempt.submitted_at is None:
         out["message"] = "not submitted yet"
@@ -196,12 +213,15 @@ def result_view(attempt: Attempt, quiz: Quiz, now: datetime, grace: float) -> di
     content = content_of(quiz)
     form = form_of(attempt)
     by_number = {r["number"]: r for r in attempt.results or []}
+    answers = attempt.answers or {}
     out.update(
-        released=True, score=attempt.score,
+        released=True, score=attempt.score, key_shown=reveal,
         percent=round(100.0 * (attempt.score or 0.0) / attempt.max_score, 2) if attempt.max_score else 0.0,
-        questions=[released_view(fq, content.questions[fq.qid].question, by_number[fq.number]) for fq in form.questions],
+        questions=[released_view(fq, content.questions[fq.qid].question, by_number[fq.number],
+                                 answers.get(question_ref(fq.number)), reveal) for fq in form.questions],
     )
-    out["message"] = "submitted"
+    out["message"] = "submitted" if reveal else (
+        "Correct answers, feedback and explanations are shown once you have no attempt left or the quiz has closed.")
     return out
 
 
@@ -216,6 +236,7 @@ def quiz_view(quiz: Quiz, student: Student, attempts: list[Attempt], now: dateti
         "opens_at": iso(quiz.opens_at), "closes_at": iso(quiz.closes_at),
         "time_limit_seconds": quiz.time_limit_seconds, "max_attempts": quiz.max_attempts,
         "attempts_left": None if quiz.max_attempts is None else max(0, quiz.max_attempts - used),
+        "attempts_used": used,
         "feedback": quiz.feedback, "current_attempt_id": current.id if current else None,
         "attempts": [
             {"id": a.id, "number": a.number, "status": status_of(a, now, grace), "started_at": iso(a.started_at),
@@ -252,7 +273,7 @@ def start(session: Session, quiz: Quiz, student_pk: int, now: datetime, grace: f
     finalize_expired(attempts, quiz, now, grace)
     current = next((a for a in attempts if a.submitted_at is None), None)
     if current is not None:
-        return 200, attempt_view(current, quiz, now, grace)
+        return 200, attempt_view(session, current, quiz, now, grace)
     if quiz.max_attempts is not None and len(attempts) >= quiz.max_attempts:
         raise ApiError(409, "attempt_limit", f"you have used all {quiz.max_attempts} attempt(s) at this quiz")
     form = build_form(quiz.id, student.student_id, content_of(quiz), quiz.shuffle_questions)
@@ -263,7 +284,7 @@ def start(session: Session, quiz: Quiz, student_pk: int, now: datetime, grace: f
     )
     session.add(attempt)
     session.flush()
-    return 201, attempt_view(attempt, quiz, now, grace)
+    return 201, attempt_view(session, attempt, quiz, now, grace)
 
 
 def _time_up(attempt: Attempt, quiz: Quiz, now: datetime) -> tuple[int, dict[str, Any]]:
@@ -302,4 +323,4 @@ def submit(session: Session, attempt: Attempt, quiz: Quiz, answers: dict[str, An
         attempt.answers = check_answers(form_of(attempt), content_of(quiz), answers)
         attempt.saved_at = now
     finalize(attempt, content_of(quiz), now, auto=False)
-    return 200, result_view(attempt, quiz, now, grace)
+    return 200, result_view(session, attempt, quiz, now, grace)
