@@ -90,6 +90,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     pub.add_argument("--feedback", choices=["immediate", "after_close"], default="immediate",
                      help="when students see scores and feedback (default: immediate)")
     pub.add_argument("--no-shuffle", action="store_true", help="same question order for everyone")
+    pub.add_argument("--allow-public-keys", action="store_true",
+                     help="publish questions whose key is public (practice banks the book renders, or pool questions "
+                          "repeating one); each is warned about. Without it they are refused.")
 
     g = actions.add_parser("gradebook", help="write a quiz's gradebook CSV")
     _db_option(g, argparse.SUPPRESS)
@@ -254,8 +257,9 @@ def _roster(args: argparse.Namespace, settings: Settings) -> int:
 
 def _publish(args: argparse.Namespace, settings: Settings) -> int:
     from ..loader import iter_bank_files
-    from ..server.admin import QuizRules, parse_banks, publish
+    from ..server.admin import QuizRules, check_public_keys, parse_banks, publish
     from ..server.api_instructor import quiz_summary
+    from ._banks import practice_banks
 
     files = list(iter_bank_files(args.banks))
     texts = []
@@ -279,6 +283,9 @@ def _publish(args: argparse.Namespace, settings: Settings) -> int:
         Console(stderr=True).print(f"[red]error:[/] {exc}", markup=False)
         return 1
     questions = [q.strip() for q in args.questions.split(",") if q.strip()] if args.questions else None
+    err = Console(stderr=True, highlight=False)
+    for warning in check_public_keys(banks, args.allow_public_keys, practice_banks(files), questions):
+        err.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
     db = _database(settings)
     now = _now()
     with db.write() as s:

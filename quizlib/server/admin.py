@@ -268,6 +268,9 @@ class PublishRequest(QuizRules):
     questions: list[str] | None = Field(default=None, max_length=1000,
                                         description="Question ids to ask (default: every question of the banks).")
     blueprint: str | None = Field(default=None, description="YAML text of a blueprint (draws per student).")
+    allow_public_keys: bool = Field(
+        default=False, description="Publish questions from banks not marked 'secure: true' (practice banks, whose "
+        "keys the book prints); each is listed in the answer's 'warnings'. Without it they are refused (422).")
 
 
 def parse_banks(texts: list[str], names: list[str] | None = None) -> list[Bank]:
@@ -303,9 +306,27 @@ def _check_policy(feedback: str, closes_at: datetime | None) -> None:
         raise ApiError(422, "invalid_request", "feedback 'after_close' needs a closes_at time (or results would never be released)")
 
 
+def check_public_keys(banks: list[Bank], allow: bool, practice: list[Bank] | None = None,
+                      questions: list[str] | None = None) -> list[str]:
+    """Refuse (422 ``public_keys``) questions whose key is public, or, when ``allow``, return a warning for each.
+
+    With ``questions`` only those (bare or global ids) are checked: a subset of a bank asks nothing else.
+    """
+    from ..public_keys import public_keys, refusal
+
+    found = public_keys(banks, practice or [])
+    if questions:
+        wanted = set(questions)
+        found = [f for f in found if f.gid in wanted or f.gid.rsplit("/", 1)[-1] in wanted]
+    if found and not allow:
+        raise ApiError(422, "public_keys", refusal(found, "allow_public_keys"), [str(f) for f in found])
+    return [f"question {f}" for f in found]
+
+
 def publish(session: Session, quiz_id: str, banks: list[Bank], rules: QuizRules, now: datetime,
             questions: list[str] | None = None, blueprint: dict[str, Any] | None = None) -> Quiz:
-    """Freeze the questions into a new quiz. A quiz id is used once: publish a new id to change questions."""
+    """Freeze the questions into a new quiz. A quiz id is used once: publish a new id to change questions.
+    Callers check the keys first (:func:`check_public_keys`)."""
     if session.get(Quiz, quiz_id) is not None:
         raise ApiError(409, "quiz_exists", f"a quiz '{quiz_id}' is already published; choose another id")
     columns = _rules_to_columns(rules)

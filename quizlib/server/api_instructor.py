@@ -98,9 +98,10 @@ def publish(body: admin.PublishRequest, db: Database = Depends(get_db), now: dat
 
         blueprint = parse_blueprint_text(body.blueprint)
     rules_ = admin.QuizRules.model_validate(body.model_dump(include=set(admin.QuizRules.model_fields)))
+    warnings = admin.check_public_keys(banks, body.allow_public_keys, questions=body.questions)
     with db.write() as s:
         quiz = admin.publish(s, body.id, banks, rules_, now, body.questions, blueprint)
-        return quiz_summary(quiz, now)
+        return {**quiz_summary(quiz, now), "warnings": warnings}
 
 
 @router.get("/quizzes", summary="Published quizzes")
