@@ -370,7 +370,12 @@ def iter_bank_files(paths: Iterable[str | Path]) -> Iterator[Path]:
 
 
 def load_banks(paths: Iterable[str | Path]) -> LoadReport:
-    """Load every bank under ``paths``, collecting (not raising) errors, and check ids across banks."""
+    """Load every bank under ``paths``, collecting (not raising) errors, and check ids across banks.
+
+    A page may have one practice bank and one secure pool (``secure: true``); two of
+    either kind for one page is an error. A question id the two share would give
+    two questions the same global id, so that is an error too.
+    """
     report = LoadReport()
     for path in iter_bank_files(paths):
         report.files += 1
@@ -378,13 +383,21 @@ def load_banks(paths: Iterable[str | Path]) -> LoadReport:
             report.banks[path] = load_bank(path)
         except BankLoadError as exc:
             report.errors.extend(exc.errors)
-    seen: dict[str, Path] = {}
+    seen: dict[tuple[str, bool], Path] = {}
+    ids: dict[str, Path] = {}
     for path, bank in report.banks.items():
-        if bank.page in seen:
-            report.errors.append(
-                BankError(str(path), 1, 1, "page", f"page '{bank.page}' already has a bank: {seen[bank.page]}")
-            )
-        seen.setdefault(bank.page, path)
+        kind = "secure pool" if bank.secure else "bank"
+        if (bank.page, bank.secure) in seen:
+            report.errors.append(BankError(
+                str(path), 1, 1, "page", f"page '{bank.page}' already has a {kind}: {seen[(bank.page, bank.secure)]}"))
+            continue
+        seen[(bank.page, bank.secure)] = path
+        for q in bank.questions:
+            gid = bank.global_id(q)
+            if gid in ids:
+                report.errors.append(BankError(str(path), 1, 1, "questions", f"question id '{q.id}' is also in {ids[gid]}, "
+                                               f"the other bank of page '{bank.page}'", q.id))
+            ids.setdefault(gid, path)
     return report
 
 

@@ -191,7 +191,7 @@ ANY_TEXT = st.lists(st.one_of(st.sampled_from(["\x00", "\ud800", "\udfff", "\x1f
                               st.characters(exclude_categories=[])), max_size=8).map("".join)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=ANY_TEXT, title=ANY_TEXT, answer=ANY_TEXT)
 def test_any_text_in_any_field_is_stored_and_read_back_or_refused(text_service: Service, name: str, title: str,
                                                                    answer: str) -> None:

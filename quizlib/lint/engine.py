@@ -11,6 +11,7 @@ from .config import LintConfig, load_config
 from .course import Course, load_course
 from .coverage import ChapterCoverage, coverage
 from .findings import Finding, Severity
+from .pools import ObjectiveExposure, exposure, pool_checks
 from .rules import RULES, run_checks
 
 
@@ -21,6 +22,8 @@ class LintResult:
     chapters: list[ChapterCoverage]
     total: ChapterCoverage
     course: Course
+    exposure: list[ObjectiveExposure]
+    """Secure (and practice) questions per objective: can a randomized exam be drawn from the pools?"""
 
     @property
     def errors(self) -> list[Finding]:
@@ -48,17 +51,23 @@ def lint(
     book: Path | str = "book",
     quizzes: Path | str = "quizzes",
     config: LintConfig | None = None,
+    pools: Path | str | None = None,
 ) -> LintResult:
-    """Lint the course under ``root``; relative ``book``/``quizzes`` are taken from ``root``.
+    """Lint the course under ``root``; relative ``book``/``quizzes``/``pools`` are taken from ``root``.
 
+    ``pools`` defaults to the course's secure pools folder (``[tool.quizlib] secure_pools``,
+    see :mod:`quizlib.config`); a folder that does not exist means no pools.
     Raises :class:`~quizlib.lint.config.ConfigError` when no config is given and
     ``root/pyproject.toml`` has no valid ``[tool.quizlib.lint]``.
     """
+    from ..config import load_course_config
+
     root = Path(root)
     config = config or load_config(root)
-    course = load_course(root, _resolve(root, book), _resolve(root, quizzes))
-    allows = [a for bank in course.banks for a in bank.allows]
+    pools_dir = _resolve(root, pools) if pools is not None else load_course_config(root).secure_pools
+    course = load_course(root, _resolve(root, book), _resolve(root, quizzes), pools_dir)
+    allows = [a for bank in course.banks + course.pools for a in bank.allows]
     known = {code: rule.severity for code, rule in RULES.items()}
-    reported, suppressed = apply_allows(run_checks(course, config), allows, known)
+    reported, suppressed = apply_allows(run_checks(course, config) + pool_checks(course, config), allows, known)
     chapters, total = coverage(course, config)
-    return LintResult(sorted(reported), sorted(suppressed), chapters, total, course)
+    return LintResult(sorted(reported), sorted(suppressed), chapters, total, course, exposure(course))
