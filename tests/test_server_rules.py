@@ -219,3 +219,20 @@ def test_any_text_in_any_field_is_stored_and_read_back_or_refused(text_service: 
     if r.status_code == 200 and answer.strip():
         assert back.json()["answers"][short] == answer
     assert svc.client.get("/api/v1/instructor/quizzes/quiz/report.html", headers=ih).status_code == 200
+
+
+def test_publishing_questions_with_public_keys_needs_allow_public_keys(service: Service) -> None:
+    """A bank the book renders (no ``secure: true``) has public keys: refused unless allowed, then warned per question."""
+    from tests.fixtures.server.harness import ALL_TYPES_BANK
+
+    practice = ALL_TYPES_BANK.read_text(encoding="utf-8")
+    c, h = service.client, service.instructor()
+    r = c.post("/api/v1/instructor/quizzes", json={"id": "p", "banks": [practice]}, headers=h)
+    err = error(r, 422, "public_keys")
+    assert "allow_public_keys" in err["message"] and len(err["details"]) == 10
+    r = c.post("/api/v1/instructor/quizzes", json={"id": "p", "banks": [practice], "questions": ["tf-1"]}, headers=h)
+    assert len(error(r, 422, "public_keys")["details"]) == 1  # only the questions asked are checked
+    r = c.post("/api/v1/instructor/quizzes", json={"id": "p", "banks": [practice], "allow_public_keys": True}, headers=h)
+    assert r.status_code == 201 and len(r.json()["warnings"]) == 10
+    r = c.post("/api/v1/instructor/quizzes", json={"id": "s", "banks": [SECRET_BANK.read_text(encoding="utf-8")]}, headers=h)
+    assert r.status_code == 201 and r.json()["warnings"] == []  # a secure pool goes through as it is

@@ -35,8 +35,9 @@ def load_or_report(paths: list[str], err: Console, failing: str) -> LoadReport |
     return report
 
 
-def practice_banks(used: list[Path]) -> list[Bank]:
-    """The course's practice banks (the book renders them), to spot pool questions that repeat one.
+def practice_banks(used: list[Path]) -> tuple[list[Bank], Path | None]:
+    """The course's practice banks (the book renders them) and their folder, to spot pool questions that
+    repeat one and secure banks left in the public folder.
 
     Read from ``[tool.quizlib] practice_banks`` of the project holding the first file in
     ``used``; files that do not load are skipped here (``quizlib lint`` reports them).
@@ -44,8 +45,8 @@ def practice_banks(used: list[Path]) -> list[Bank]:
     from ..config import find_root, load_course_config
 
     if not used:
-        return []
+        return [], None
     config = load_course_config(find_root(Path(used[0]).resolve().parent))
     if not config.practice_banks.is_dir():
-        return []
-    return list(load_banks([config.practice_banks]).banks.values())
+        return [], None
+    return list(load_banks([config.practice_banks]).banks.values()), config.practice_banks

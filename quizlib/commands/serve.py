@@ -284,7 +284,8 @@ def _publish(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     questions = [q.strip() for q in args.questions.split(",") if q.strip()] if args.questions else None
     err = Console(stderr=True, highlight=False)
-    for warning in check_public_keys(banks, args.allow_public_keys, practice_banks(files), questions):
+    practice, practice_folder = practice_banks(files)
+    for warning in check_public_keys(banks, args.allow_public_keys, practice, questions, files, practice_folder):
         err.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
     db = _database(settings)
     now = _now()

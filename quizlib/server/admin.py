@@ -12,6 +12,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -307,14 +308,17 @@ def _check_policy(feedback: str, closes_at: datetime | None) -> None:
 
 
 def check_public_keys(banks: list[Bank], allow: bool, practice: list[Bank] | None = None,
-                      questions: list[str] | None = None) -> list[str]:
+                      questions: list[str] | None = None, files: list[Path] | None = None,
+                      practice_folder: Path | None = None) -> list[str]:
     """Refuse (422 ``public_keys``) questions whose key is public, or, when ``allow``, return a warning for each.
 
     With ``questions`` only those (bare or global ids) are checked: a subset of a bank asks nothing else.
+    ``files`` (the banks' files, in order) and ``practice_folder`` let the command also refuse a bank
+    marked secure that sits in the public practice folder.
     """
     from ..public_keys import public_keys, refusal
 
-    found = public_keys(banks, practice or [])
+    found = public_keys(list(zip(files, banks)) if files else banks, practice or [], practice_folder)
     if questions:
         wanted = set(questions)
         found = [f for f in found if f.gid in wanted or f.gid.rsplit("/", 1)[-1] in wanted]
