@@ -146,6 +146,10 @@ class Database:
         if self.is_sqlite and on_disk:  # an in-memory database has one pool: counters share it
             self._counter_engine = make_engine(self.url)
             _relax_sqlite(self._counter_engine)
+        elif not self.is_sqlite:  # a few connections whose commits do not wait for the WAL flush
+            small = max(2, pool_size // 2)
+            self._counter_engine = create_engine(self.url, pool_size=small, max_overflow=small, pool_pre_ping=True,
+                                                 connect_args={"options": "-c synchronous_commit=off"})
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -164,8 +168,7 @@ class Database:
         """A write transaction for data not worth an fsync (rate-limit counters): queued behind the same
         writer lock as :meth:`write` on SQLite, but committed without waiting for the disk."""
         if not self.is_sqlite:
-            with self.engine.begin() as conn:
-                conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            with self._counter_engine.begin() as conn:
                 yield conn
             return
         with self._write_lock or nullcontext():

@@ -11,9 +11,7 @@ import json
 import threading
 from typing import Callable
 
-from sqlalchemy import case, delete, literal
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import delete, text
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -72,7 +70,8 @@ class RateLimiter:
 
     A bucket holds ``burst`` requests and refills at ``per_minute``. Taking from it is
     one atomic upsert (``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``, the same
-    statement on PostgreSQL and SQLite), so concurrent requests from several
+    statement on PostgreSQL and SQLite, written once as SQL text because it runs on
+    every request), so concurrent requests from several
     processes never both take the last request: per-process buckets let ``N``
     workers give a token ``N`` times its allowance, and a later issue runs several
     hosts on one PostgreSQL.
@@ -89,26 +88,29 @@ class RateLimiter:
     """
 
     PRUNE_EVERY = 1000
+    _SQL = """
+        INSERT INTO rate_limits (key, tokens, updated_at) VALUES (:key, :burst - 1.0, :now)
+        ON CONFLICT (key) DO UPDATE SET
+          tokens = {greatest}(-1.0, {least}(:burst,
+                     rate_limits.tokens + {greatest}(0.0, :now - rate_limits.updated_at) * :rate) - 1.0),
+          updated_at = :now
+        RETURNING tokens
+    """
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self._calls = 0
         self._lock = threading.Lock()
+        # One statement, written once: SQLite's two-argument min/max are PostgreSQL's LEAST/GREATEST.
+        names = {"least": "min", "greatest": "max"} if db.is_sqlite else {"least": "LEAST", "greatest": "GREATEST"}
+        self._take = text(self._SQL.format(**names))
 
     def take(self, key: str, now: float, per_minute: float, burst: int) -> float:
         """0 if the request may go ahead, else the seconds to wait before retrying."""
         rate = per_minute / 60.0
-        table = RateLimit.__table__
-        old_tokens, old_time = table.c.tokens, table.c.updated_at
-        elapsed = case((literal(now) > old_time, literal(now) - old_time), else_=literal(0.0))
-        refilled = old_tokens + elapsed * literal(rate)
-        capped = case((refilled > literal(float(burst)), literal(float(burst))), else_=refilled)
-        after = case((capped - 1 < -1, literal(-1.0)), else_=capped - 1)
-        insert_ = sqlite_insert if self.db.is_sqlite else pg_insert
-        stmt = insert_(table).values(key=key, tokens=float(burst) - 1, updated_at=now)
-        stmt = stmt.on_conflict_do_update(index_elements=[table.c.key], set_={"tokens": after, "updated_at": now})
         with self.db.counter_write() as conn:
-            left = float(conn.execute(stmt.returning(table.c.tokens)).scalar_one())
+            left = float(conn.execute(self._take, {"key": key, "now": now, "rate": rate,
+                                                   "burst": float(burst)}).scalar_one())
         self._maybe_prune(now, per_minute, burst)
         if left >= 0:
             return 0.0
