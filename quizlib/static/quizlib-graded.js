@@ -53,7 +53,7 @@
   function Graded(section, link) {
     var base = (section.getAttribute("data-service") || location.origin).replace(/\/+$/, "");
     var quizId = section.getAttribute("data-quiz"), body = section.querySelector(".qz-g-body");
-    var sessionKey = "quizlib-session:" + base, quiz = null;
+    var sessionKey = "quizlib-session:" + base;
     kept("localStorage", "quizlib-token:" + base, null);  /* older versions kept the link token here */
 
     function say(text, cls) { body.textContent = ""; body.appendChild(el("p", { "class": cls || "qz-msg", role: "status" }, text)); }
@@ -108,7 +108,7 @@
     function overview() {
       api("GET", "/quizzes/" + encodeURIComponent(quizId)).then(function (r) {
         if (!r.ok) return fail(r);
-        var q = quiz = r.body, rules = [];
+        var q = r.body, rules = [];
         body.textContent = "";
         body.appendChild(el("p", { "class": "qz-v" }, q.title));
         if (q.time_limit_seconds) rules.push("Time limit: " + Math.round(q.time_limit_seconds / 60) + " minutes.");
