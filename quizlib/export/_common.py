@@ -11,6 +11,7 @@ import re
 import re._parser as _sre  # the stdlib's regex parser (Python >= 3.11), to enumerate finite patterns
 from dataclasses import dataclass
 
+from ..grading import grade, short_answer_accepts
 from ..markdown import render_block, render_inline
 from ..models import Bank, Matching, MultipleChoice, Numeric, Ordering, QuestionBase, ShortAnswer, ToleranceMode
 from ..sampling import shuffled_not_identity
@@ -245,19 +246,35 @@ def literal_answers(q: ShortAnswer, fmt: str, notes: Notes) -> list[Literal]:
     """A short question's answers as literal texts, best credit first (LMSs use the first match).
 
     Patterns with a short finite language become literal answers (reported as
-    changed); others are reported lost. Duplicates (ignoring case) keep the best credit.
+    changed); others are reported lost. Each literal is then graded by quizlib
+    itself and written with the credit and feedback quizlib gives it, so a text
+    earns in the LMS what it earns in quizlib: a spelled-out text that quizlib
+    never accepts (``convention ... (ccw)`` when normalisation removes the brackets
+    before matching) is left out rather than written as right. Duplicates
+    (ignoring case, as the LMSs compare) keep the best credit.
     """
     out: list[Literal] = []
     for a in q.answers:
         if a.text is not None:
-            out.append(Literal(a.text, a.credit, a.feedback))
-            continue
-        texts = expand_pattern(a.regex or "")
-        if texts is None:
-            notes.lost(note_regex(fmt, a.regex or "") + ("" if a.credit == 1 else f" ({a.credit:.0%} credit)"))
-            continue
-        notes.changed(f"accepted answer pattern /{a.regex}/ written as the {len(texts)} literal answer(s) it accepts")
-        out += [Literal(t, a.credit, a.feedback) for t in texts]
+            candidates = [a.text]
+        else:
+            texts = expand_pattern(a.regex or "")
+            if texts is None:
+                notes.lost(note_regex(fmt, a.regex or "") + ("" if a.credit == 1 else f" ({a.credit:.0%} credit)"),
+                           "answers")
+                continue
+            candidates = [t for t in texts if short_answer_accepts(q, a, t)]
+            dropped = len(texts) - len(candidates)
+            notes.changed(f"accepted answer pattern /{a.regex}/ written as the {len(candidates)} literal answer(s) "
+                          "it accepts" + (f"; {dropped} text(s) it spells out are left out because quizlib never "
+                                          "accepts them (normalisation removes their punctuation before matching)"
+                                          if dropped else ""), "answers")
+        for text in candidates:
+            result = grade(q, text)
+            if result.fraction != a.credit and a.text is not None:
+                notes.changed(f"answer '{text}' written with {result.fraction:.0%} credit, what quizlib gives it "
+                              f"(another accepted answer matches it too), not {a.credit:.0%}", "answers")
+            out.append(Literal(text, result.fraction, result.feedback[0] if result.feedback else None))
     out.sort(key=lambda x: -x.credit)
     seen: set[str] = set()
     unique = []
