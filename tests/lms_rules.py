@@ -246,3 +246,33 @@ def moodle_ordering(answertext: str) -> dict[str, object] | None:
 def html_text(fragment: str) -> str:
     """What a browser shows for an HTML fragment (tags dropped, entities decoded)."""
     return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+
+
+_WEIGHT = re.compile(r"^%-*([0-9]{1,2})\.?([0-9]*)%")
+
+
+def _strip_format(text: str) -> str:
+    """question/format/gift/format.php ``parse_text_with_format``: a leading [html]/[moodle]/... marker."""
+    m = re.match(r"\[(html|moodle|plain|markdown)\]", text)
+    return moodle_escapedchar_post(text[m.end():] if m else text).strip()
+
+
+def moodle_multichoice(answertext: str) -> list[dict[str, object]]:
+    """question/format/gift/format.php, the ``multichoice`` case: '=' answers are right (100%),
+    '~%n%' weighted, other '~' answers 0; '#' starts an answer's feedback."""
+    parts = answertext.replace("=", "~=").split("~")
+    if not parts[0].strip():
+        parts = parts[1:]
+    out = []
+    for answer in parts:
+        answer = answer.strip()
+        if answer.startswith("="):
+            weight, answer = 1.0, answer[1:]
+        elif m := _WEIGHT.match(answer):
+            weight = float(answer[1:answer.index("%", 1)]) / 100
+            answer = answer[answer.index("%", 1) + 1:]
+        else:
+            weight = 0.0
+        text, _, feedback = answer.partition("#")
+        out.append({"text": _strip_format(text), "fraction": weight, "feedback": _strip_format(feedback)})
+    return out

@@ -286,5 +286,28 @@ def literal_answers(q: ShortAnswer, fmt: str, notes: Notes) -> list[Literal]:
     return unique
 
 
+#: Moodle cuts tags to 50 characters (lib/moodlelib.php, TAG_MAX_LENGTH).
+MOODLE_TAG_CHARS = 50
+#: Prefixes of the tags that carry a question's author fields through Moodle (and back through `quizlib import`).
+META_TAGS = ("difficulty", "objective", "source")
+
+
+def moodle_tags(q: QuestionBase, fmt: str, notes: Notes) -> list[str]:
+    """The question's tags plus ``difficulty:…``, ``objective:…`` and ``source:…`` as Moodle tags.
+
+    Moodle has no fields for them; as tags they stay visible (and filterable) in its
+    question bank and come back on import. A tag Moodle would cut short is left out
+    and reported instead.
+    """
+    out = []
+    for tag, fld in [(t, "tags") for t in q.tags] + [(f"{k}:{getattr(q, k).value if k == 'difficulty' else getattr(q, k)}", k)
+                                                     for k in META_TAGS]:
+        if len(tag) > MOODLE_TAG_CHARS:
+            notes.lost(f"tag '{tag}' left out: {fmt} keeps tags of at most {MOODLE_TAG_CHARS} characters", fld)
+        else:
+            out.append(tag)
+    return out
+
+
 def has_distractors(q: QuestionBase) -> bool:
     return isinstance(q, Matching) and bool(q.distractors)

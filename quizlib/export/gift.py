@@ -34,6 +34,17 @@ def escape(text: str) -> str:
     return out.replace("\r\n", "\n").replace("\n", "\\n")
 
 
+def ordering_item(html: str) -> str:
+    """One item of a native ordering question.
+
+    Moodle's ordering import (question/type/ordering/questiontype.php, import_from_gift)
+    keeps item lines without undoing GIFT escapes, so ``\\{`` would stay in the item.
+    The items are HTML: the characters GIFT needs escaped there (braces end the
+    answers, a backslash starts an escape) are written as character references.
+    """
+    return html.replace("\\", "&#92;").replace("{", "&#123;").replace("}", "&#125;").replace("\n", " ")
+
+
 def _fb(text: str | None) -> str:
     return f"#{escape(c.block(text))}" if text else ""
 
@@ -53,43 +64,62 @@ class GIFTExporter(Exporter):
 
     def block(self, bank: Bank, q: QuestionBase, notes: Notes) -> str:
         if q.points != 1:
-            notes.lost(c.note_points("GIFT", q.points))
+            notes.lost(c.note_points("GIFT", q.points), "points")
         head = f"::{escape(q.id)}::[html]{escape(c.prompt_html(q))}"
         general = f"\n####{escape(c.block(q.explanation))}" if q.explanation else ""
         if isinstance(q, (SingleChoice, MultipleChoice)):
             if not q.shuffle:
-                notes.changed(c.note_shuffle("GIFT"))
+                notes.changed(c.note_shuffle("GIFT"), "shuffle")
             body = self._choices(q, notes)
         elif isinstance(q, TrueFalse):
-            right = q.feedback_true if q.answer else q.feedback_false
-            wrong = q.feedback_false if q.answer else q.feedback_true
-            # GIFT: {T#feedback for a wrong answer#feedback for the right answer}
-            body = ("TRUE" if q.answer else "FALSE") + f"#{escape(c.block(wrong))}#{escape(c.block(right))}"
+            body = self._true_false(q, notes)
         elif isinstance(q, ShortAnswer):
             body = self._short(q, notes)
         elif isinstance(q, Numeric):
             body = f"#{c.fmt_number(q.answer)}:{c.fmt_number(c.numeric_margin(q))}"
         elif isinstance(q, Matching):
             if not q.shuffle:
-                notes.changed(c.note_shuffle("GIFT"))
+                notes.changed(c.note_shuffle("GIFT"), "shuffle")
             rows = [(c.inline(p.left), p.right) for p in q.pairs] + [("", d) for d in q.distractors]
             if q.distractors:
                 notes.changed("distractors written as pairs with an empty left side (Moodle's own GIFT form); "
                               "GIFT readers other than Moodle may reject or drop them")
-            body = self._matching(rows, notes)
+            body = self._matching(rows, notes, "pairs")
         elif isinstance(q, Ordering) and self.ordering_mode == "native":
             grading = "ALL_OR_NOTHING" if q.scoring is OrderingScoring.all_or_nothing else "RELATIVE_ALL_PREVIOUS_AND_NEXT"
             notes.changed("ordering written in Moodle 4.4's GIFT ordering syntax; older Moodle sites and other "
                           "GIFT readers cannot import it (use ordering='matching')")
-            items = "\n".join(escape(c.inline(i.text)) for i in q.items)
-            body = f">{len(q.items)} ALL VERTICAL {grading} SHOW none\n{items}\n"
+            # No newline after the last item: the general feedback starts on the next line, and a blank
+            # line would end the question for Moodle (question/format.php, readquestions).
+            items = "\n".join(ordering_item(c.inline(i.text)) for i in q.items)
+            body = f">{len(q.items)} ALL VERTICAL {grading} SHOW none\n{items}"
         elif isinstance(q, Ordering):
-            notes.changed(c.note_ordering_as_matching("GIFT", q))
+            notes.changed(c.note_ordering_as_matching("GIFT", q), "type")
             positions = c.ordering_positions(q)
-            body = self._matching([(c.inline(q.items[k].text), positions[k]) for k in c.ordering_display(bank, q)], notes)
+            body = self._matching([(c.inline(q.items[k].text), positions[k]) for k in c.ordering_display(bank, q)], notes,
+                                  "type")
         else:  # pragma: no cover - the union is closed
             raise TypeError(type(q).__name__)
-        return f"// question: {bank.global_id(q)}\n{head}{{\n{body}{general}\n}}\n"
+        tags = "".join(f" [tag:{t}]" for t in c.moodle_tags(q, "GIFT", notes))
+        return f"// question: {bank.global_id(q)} [id:{q.id}]{tags}\n{head}{{\n{body}{general}\n}}\n"
+
+    def _true_false(self, q: TrueFalse, notes: Notes) -> str:
+        """``{TRUE#…#…}``, read differently by Moodle and by other GIFT readers.
+
+        Moodle (question/format/gift/format.php, split_truefalse_comment) reads
+        ``{ANSWER#feedback for the wrong answer#feedback for the right answer}``;
+        gift-pegjs reads ``{ANSWER#feedback for True#feedback for False}``. Both agree
+        when the answer is FALSE. A TRUE statement with feedback is written as the
+        two-option choice ``{=True#… ~False#…}``, which every reader attaches alike.
+        """
+        fb_true, fb_false = escape(c.block(q.feedback_true)), escape(c.block(q.feedback_false))
+        if not q.answer:
+            return f"FALSE#{fb_true}#{fb_false}" if (fb_true or fb_false) else "FALSE"
+        if not (fb_true or fb_false):
+            return "TRUE"
+        notes.changed("a true statement with answer feedback is written as a True/False multiple-choice question: "
+                      "Moodle and other GIFT readers attach {TRUE#…#…} feedback to opposite answers")
+        return f"=True{'#' + fb_true if fb_true else ''}\n~False{'#' + fb_false if fb_false else ''}"
 
     def _choices(self, q: SingleChoice | MultipleChoice, notes: Notes) -> str:
         lines = []
@@ -106,7 +136,8 @@ class GIFTExporter(Exporter):
             wanted = weights[o.id or ""]
             grade = c.moodle_grade(wanted)
             if abs(grade - wanted) > 1e-4:
-                notes.changed(f"option '{o.text}' weight {wanted:.4g}% rounded to {grade:g}%, the nearest grade Moodle accepts")
+                notes.changed(f"option '{o.text}' weight {wanted:.4g}% rounded to {grade:g}%, the nearest grade Moodle accepts",
+                              "scoring")
             lines.append("~" + _weight(grade) + escape(c.inline(o.text)) + _fb(o.feedback))
         return "\n".join(lines)
 
@@ -115,22 +146,24 @@ class GIFTExporter(Exporter):
         if q.normalize:
             notes.changed(c.note_normalize("Moodle (GIFT)", q))
         else:
-            notes.changed("GIFT cannot mark a short answer case-sensitive: Moodle will ignore case, quizlib does not")
+            notes.changed("GIFT cannot mark a short answer case-sensitive: Moodle will ignore case, quizlib does not",
+                          "normalize")
         for a in c.literal_answers(q, "GIFT", notes):
             wanted = a.credit * 100
             grade = c.moodle_grade(wanted)
             if abs(grade - wanted) > 1e-4:
-                notes.changed(f"answer '{a.text}' credit {wanted:.4g}% rounded to {grade:g}%, the nearest grade Moodle accepts")
+                notes.changed(f"answer '{a.text}' credit {wanted:.4g}% rounded to {grade:g}%, the nearest grade Moodle accepts",
+                              "answers")
             weight = "" if grade == 100 else _weight(grade)
             lines.append("=" + weight + escape(a.text.replace("*", "\\*")) + _fb(a.feedback))
         return "\n".join(lines)
 
-    def _matching(self, rows: list[tuple[str, str]], notes: Notes) -> str:
+    def _matching(self, rows: list[tuple[str, str]], notes: Notes, field: str) -> str:
         lines = []
         for left, right in rows:
             shown, lost_format = c.plain(right)
             if lost_format:
-                notes.changed(c.note_formatting("GIFT", f"matching choice '{shown}'"))
+                notes.changed(c.note_formatting("GIFT", f"matching choice '{shown}'"), field)
             lines.append(f"={escape(left)} -> {escape(shown)}")
         return "\n".join(lines)
 
