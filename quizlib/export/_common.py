@@ -10,6 +10,7 @@ import html
 import re
 import re._parser as _sre  # the stdlib's regex parser (Python >= 3.11), to enumerate finite patterns
 from dataclasses import dataclass
+from decimal import Decimal
 
 from ..grading import grade, short_answer_accepts
 from ..markdown import render_block, render_inline
@@ -57,6 +58,13 @@ def numeric_bounds(q: Numeric) -> tuple[float, float]:
     return q.answer - margin, q.answer + margin
 
 
+def note_relative_tolerance(fmt: str, q: Numeric, notes: Notes) -> None:
+    """Relative tolerances become their absolute margin: the same interval, kept as a number of units."""
+    if q.tolerance_mode is ToleranceMode.relative and q.tolerance:
+        notes.changed(f"relative tolerance {q.tolerance:g} written as the absolute margin ±{fmt_number(numeric_margin(q))} "
+                      f"({fmt} has no relative tolerance): the same interval", "tolerance", "tolerance_mode")
+
+
 def numeric_margin(q: Numeric) -> float:
     return q.tolerance if q.tolerance_mode is ToleranceMode.absolute else q.tolerance * abs(q.answer)
 
@@ -66,7 +74,8 @@ def fmt_number(x: float) -> str:
     36.525000000000006), no exponent for ordinary magnitudes, no trailing '.0'."""
     text = f"{float(x):.12g}"
     if "e" in text and 1e-6 <= abs(x) < 1e15:
-        text = f"{float(x):.12f}".rstrip("0").rstrip(".")
+        # the same 12 significant digits without the exponent (a fixed number of decimals would cut them)
+        text = format(Decimal(text), "f")
     return text
 
 
@@ -100,8 +109,13 @@ def ordering_mode(options: dict, default: str) -> str:
 
 
 def ordering_positions(q: Ordering) -> list[str]:
-    return [f"Position {i} (first)" if i == 1 else (f"Position {i} (last)" if i == len(q.items) else f"Position {i}")
-            for i in range(1, len(q.items) + 1)]
+    return positions(len(q.items))
+
+
+def positions(n: int) -> list[str]:
+    """The right-hand choices of an ordering written as matching: ``Position 1 (first)`` ... ``Position n (last)``."""
+    return [f"Position {i} (first)" if i == 1 else (f"Position {i} (last)" if i == n else f"Position {i}")
+            for i in range(1, n + 1)]
 
 
 def ordering_display(bank: Bank, q: Ordering) -> list[int]:
@@ -140,9 +154,13 @@ def note_normalize(fmt: str, q: ShortAnswer) -> str:
     return f"{fmt} ignores case in short answers; quizlib compares this question's answers case-sensitively"
 
 
-def note_all_or_nothing_multiple(fmt: str) -> str:
-    return (f"all-or-nothing scoring cannot be expressed in {fmt}: written as +1/n per right option and "
-            "-100% per wrong option, so an incomplete but error-free selection earns partial credit")
+def note_all_or_nothing_multiple(fmt: str, q: MultipleChoice, notes: Notes) -> None:
+    """All-or-nothing is written as -100% per wrong option; with no wrong option it cannot be told
+    from partial credit at all, so an import gives partial scoring back (declared)."""
+    no_wrong = all(o.correct for o in q.options)
+    notes.changed(f"all-or-nothing scoring cannot be expressed in {fmt}: written as +1/n per right option and "
+                  "-100% per wrong option, so an incomplete but error-free selection earns partial credit",
+                  *(("scoring",) if no_wrong else ()))
 
 
 def note_ordering_as_matching(fmt: str, q: Ordering) -> str:

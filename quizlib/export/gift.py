@@ -34,15 +34,25 @@ def escape(text: str) -> str:
     return out.replace("\r\n", "\n").replace("\n", "\\n")
 
 
+class Unwritable(Exception):
+    """A question GIFT cannot express at all; it is left out of the file and reported."""
+
+
 def ordering_item(html: str) -> str:
     """One item of a native ordering question.
 
     Moodle's ordering import (question/type/ordering/questiontype.php, import_from_gift)
     keeps item lines without undoing GIFT escapes, so ``\\{`` would stay in the item.
     The items are HTML: the characters GIFT needs escaped there (braces end the
-    answers, a backslash starts an escape) are written as character references.
+    answers, a backslash starts an escape), a leading ``//`` (a comment line) and an
+    item ``0`` (dropped as empty) are written as character references.
     """
-    return html.replace("\\", "&#92;").replace("{", "&#123;").replace("}", "&#125;").replace("\n", " ")
+    out = html.replace("\\", "&#92;").replace("{", "&#123;").replace("}", "&#125;").replace("\n", " ")
+    if out.startswith("//"):  # a line starting '//' is a comment to Moodle (format.php, readquestion)
+        out = "&#47;" + out[1:]
+    if out == "0":  # PHP's array_filter drops an item "0" (questiontype.php)
+        out = "&#48;"
+    return out
 
 
 def _fb(text: str | None) -> str:
@@ -74,9 +84,14 @@ class GIFTExporter(Exporter):
         elif isinstance(q, TrueFalse):
             body = self._true_false(q, notes)
         elif isinstance(q, ShortAnswer):
-            body = self._short(q, notes)
+            try:
+                body = self._short(q, notes)
+            except Unwritable as exc:
+                notes.lost(f"question left out of the GIFT file: {exc}", "question")
+                return ""
         elif isinstance(q, Numeric):
             body = f"#{c.fmt_number(q.answer)}:{c.fmt_number(c.numeric_margin(q))}"
+            c.note_relative_tolerance("GIFT", q, notes)
         elif isinstance(q, Matching):
             if not q.shuffle:
                 notes.changed(c.note_shuffle("GIFT"), "shuffle")
@@ -129,7 +144,7 @@ class GIFTExporter(Exporter):
             return "\n".join(lines)
         weights = c.multiple_weights(q)
         if q.scoring is MultipleScoring.all_or_nothing:
-            notes.changed(c.note_all_or_nothing_multiple("GIFT"))
+            c.note_all_or_nothing_multiple("GIFT", q, notes)
             n = sum(o.correct for o in q.options)
             weights = {o.id or "": (100.0 / n if o.correct else -100.0) for o in q.options}
         for o in q.options:
@@ -149,6 +164,12 @@ class GIFTExporter(Exporter):
             notes.changed("GIFT cannot mark a short answer case-sensitive: Moodle will ignore case, quizlib does not",
                           "normalize")
         for a in c.literal_answers(q, "GIFT", notes):
+            if "->" in a.text:
+                # Moodle takes any '=' ... '->' answer block for a matching question (format.php, readquestion)
+                # and GIFT has no escape for '->': the answer cannot be written.
+                notes.lost(f"answer '{a.text}' left out: GIFT cannot write '->' in a short answer (Moodle would read "
+                           "the question as matching)", "answers")
+                continue
             wanted = a.credit * 100
             grade = c.moodle_grade(wanted)
             if abs(grade - wanted) > 1e-4:
@@ -156,6 +177,8 @@ class GIFTExporter(Exporter):
                               "answers")
             weight = "" if grade == 100 else _weight(grade)
             lines.append("=" + weight + escape(a.text.replace("*", "\\*")) + _fb(a.feedback))
+        if not any(line.startswith("=") and not line.startswith("=%") for line in lines):
+            raise Unwritable("no fully right answer can be written in GIFT")
         return "\n".join(lines)
 
     def _matching(self, rows: list[tuple[str, str]], notes: Notes, field: str) -> str:
@@ -163,7 +186,7 @@ class GIFTExporter(Exporter):
         for left, right in rows:
             shown, lost_format = c.plain(right)
             if lost_format:
-                notes.changed(c.note_formatting("GIFT", f"matching choice '{shown}'"), field)
+                notes.changed(c.note_formatting("GIFT", f"matching choice '{shown}'"), field if left else "distractors")
             lines.append(f"={escape(left)} -> {escape(shown)}")
         return "\n".join(lines)
 
@@ -179,7 +202,9 @@ class GIFTExporter(Exporter):
         for bank in self.ordered(banks):
             parts.append(f"$CATEGORY: {c.category_path(root, c.chapter_of(bank), c.section_name(bank))}\n")
             for q in bank.questions:
-                parts.append(self.block(bank, q, Notes(self.name, bank.global_id(q), notes)))
+                block = self.block(bank, q, Notes(self.name, bank.global_id(q), notes))
+                if block:
+                    parts.append(block)
         return "\n".join(parts)
 
     def write(self, banks: Sequence[Bank], path: Path) -> ExportReport:

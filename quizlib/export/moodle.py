@@ -97,6 +97,7 @@ class MoodleXMLExporter(Exporter):
             ans = ET.SubElement(el, "answer", {"fraction": "100", "format": "moodle_auto_format"})
             ET.SubElement(ans, "text").text = c.fmt_number(q.answer)
             _value(ans, "tolerance", c.fmt_number(c.numeric_margin(q)))
+            c.note_relative_tolerance("Moodle", q, notes)
             _text(ans, "feedback", "")
             _value(el, "unitgradingtype", "0")
             _value(el, "unitpenalty", "0.1000000")
@@ -136,8 +137,7 @@ class MoodleXMLExporter(Exporter):
         else:
             weights = c.multiple_weights(q)
             if q.scoring is MultipleScoring.all_or_nothing:
-                notes.changed(c.note_all_or_nothing_multiple("Moodle's core multichoice (the qtype_multichoiceset "
-                                                             "plugin would keep it)"))
+                c.note_all_or_nothing_multiple("Moodle's core multichoice (the qtype_multichoiceset plugin would keep it)", q, notes)
                 n = sum(o.correct for o in q.options)
                 weights = {o.id or "": (100.0 / n if o.correct else -100.0) for o in q.options}
         for o in q.options:
@@ -171,7 +171,7 @@ class MoodleXMLExporter(Exporter):
             sub = _text(el, "subquestion", c.inline(left) if left else "")
             shown, lost_format = c.plain(right)
             if lost_format:
-                notes.changed(c.note_formatting("Moodle", f"matching choice '{shown}'"), field)
+                notes.changed(c.note_formatting("Moodle", f"matching choice '{shown}'"), field if left else "distractors")
             ans = ET.SubElement(sub, "answer")
             ET.SubElement(ans, "text").text = shown
 
