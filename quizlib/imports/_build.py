@@ -19,7 +19,7 @@ from typing import Any
 from ..export._common import META_TAGS, positions
 from ..models import PLACEHOLDER, Difficulty
 from ..normalize import normalize_text
-from ._text import as_id, literal_markdown
+from ._text import as_id, literal_markdown, slug
 from .base import QuestionNotes, Skip
 
 #: Fractions closer than this are the same (Moodle stores 7 decimals: 33.33333%).
@@ -96,7 +96,7 @@ def _wildcard_regex(text: str, normalize: bool) -> str:
         if normalize:
             core = normalize_text(piece)
             piece = (" " if piece[:1].isspace() else "") + core + (" " if core and piece[-1:].isspace() else "")
-        out.append(re.escape(piece))
+        out.append(re.escape(piece).replace("\\ ", " "))  # a space needs no escape; keep patterns readable
     return ".*".join(out)
 
 
@@ -248,7 +248,7 @@ def finish(question: dict[str, Any], *, name: str, idnumber: str | None, prompt:
         meta.pop("difficulty", None)
     if not prompt.strip():
         raise Skip("the question has no text")
-    qid = idnumber if idnumber and as_id(idnumber) == idnumber else as_id(name)
+    qid = idnumber if idnumber and as_id(idnumber) == idnumber else slug(name, 80)
     out: dict[str, Any] = {"id": qid, "type": question.pop("type")}
     out["difficulty"] = meta.get("difficulty", PLACEHOLDER)
     out["objective"] = meta.get("objective", PLACEHOLDER)

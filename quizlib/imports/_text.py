@@ -13,7 +13,9 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
+from bs4 import BeautifulSoup
 from markdownify import MarkdownConverter
 
 from ..markdown import render_block, render_inline
@@ -32,13 +34,24 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
+_PARAGRAPH = re.compile(r"^\s*<p>([^<&]*)</p>\s*$")
+
+
+@lru_cache(maxsize=8192)
 def html_to_markdown(fragment: str, inline: bool = False) -> str:
     """Markdown for an HTML fragment, escaped only where escaping changes what it shows."""
     if not fragment.strip():
         return ""
-    escaped = _ESCAPING.convert(fragment).strip()
-    clean = _PLAIN.convert(fragment).strip()
     render = render_inline if inline else render_block
+    # Fast path, most texts: one paragraph (or none) of plain text that Markdown shows as it stands.
+    m = _PARAGRAPH.match(fragment)
+    text = m.group(1).strip() if m else fragment.strip()
+    if "<" not in text and "&" not in text and "\n" not in text:
+        if render(text) == (text if inline else f"<p>{text}</p>"):
+            return text
+    soup = BeautifulSoup(fragment, "html.parser")
+    escaped = _ESCAPING.convert_soup(soup).strip()
+    clean = _PLAIN.convert_soup(soup).strip()
     if clean != escaped and _squash(render(clean)) == _squash(render(escaped)):
         return clean
     return escaped

@@ -29,6 +29,8 @@ from ..models import PLACEHOLDER, Bank
 from ._text import slug
 from .base import ImportedQuestion, ImportNote, NoteKind
 
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: same YAML, faster
+
 #: What the placeholders are replaced with to check everything else in a bank.
 _STAND_INS = {"objective": "imported", "source": "imported", "difficulty": "medium", "explanation": "imported"}
 _COMMENTS = {
@@ -144,7 +146,7 @@ def _check(bank: dict[str, Any], question: dict[str, Any]) -> str | None:
 
 def bank_yaml(bank: ImportedBank) -> str:
     """The bank's YAML, a comment after each placeholder saying what to write there."""
-    text = yaml.safe_dump(bank.data, sort_keys=False, allow_unicode=True, width=100)
+    text = yaml.dump(bank.data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
     lines = []
     for line in text.splitlines():
         m = re.match(r"^(\s*)(?:- )?(\w+): TODO$", line)
