@@ -7,13 +7,16 @@ package the tests that use it skip and say why.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-MODULE = Path(__file__).resolve().parent.parent / ".venv" / "gift" / "node_modules" / "gift-pegjs"
+#: Where run.py installs it; QUIZLIB_GIFT_PEGJS may name another copy (a folder holding its package.json).
+MODULE = Path(os.environ.get("QUIZLIB_GIFT_PEGJS")
+              or Path(__file__).resolve().parent.parent / ".venv" / "gift" / "node_modules" / "gift-pegjs")
 
 _SCRIPT = """
 const parser = require(process.argv[1]);

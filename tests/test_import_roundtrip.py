@@ -36,13 +36,20 @@ INLINE_TEXT = {"text", "left", "right"}
 
 def _squash(text: str) -> str:
     """Whitespace as a browser shows it; a line break at the very start or end of a text, or an empty
-    list item, shows nothing (and HTML-to-Markdown conversion drops them)."""
+    block (list item, quote), shows nothing (and HTML-to-Markdown conversion drops them)."""
     text = " ".join(text.split())
     text = re.sub(r"(^|<(?:p|li|td|th)>)(\s*<br />)+\s*", r"\1", text)
     text = re.sub(r"\s*(<br />\s*)+($|</(?:p|li|td|th)>)", r"\2", text)
-    # an empty list item (Markdown '*' or '-' alone on a line) holds no text; HTML-to-Markdown drops it
-    text = re.sub(r"<li>\s*</li>\s*", "", text)
-    return re.sub(r"<(ul|ol)[^>]*>\s*</\1>\s*", "", text).strip()
+    # spaces at the edges of an inline code span: markdownify trims them or moves them outside the span
+    # (a known limit of the conversion), so spaces on either side of a span's edges are not compared
+    text = re.sub(r"\s*<code>\s*", "<code>", re.sub(r"\s*</code>(?!</pre>)\s*", "</code>", text))
+    # whitespace that ends a block (a code block's last line break) shows nothing
+    text = re.sub(r"\s+((?:</code>)?</(?:p|li|pre|blockquote|h[1-6])>)", r"\1", text)
+    # an empty block (a Markdown '*', '-' or '>' alone on a line) holds no text; HTML-to-Markdown drops it
+    empty = re.compile(r"<(li|ul|ol|blockquote|p|h[1-6])(?: [^>]*)?>\s*</\1>\s*|<pre><code(?: [^>]*)?>\s*</code></pre>\s*|<code>\s*</code>")
+    while empty.search(text):
+        text = empty.sub("", text)
+    return text.strip()
 
 
 def comparable(value: Any, key: str = "", in_answers: bool = False, approx: bool = False) -> Any:
@@ -125,7 +132,7 @@ def test_every_course_question_comes_back_equal_but_for_what_the_report_declares
     assert_equal_but_declared(rows)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=lms_bank_dicts())
 def test_generated_banks_of_every_type_come_back(data, tmp_path_factory):
     bank = Bank.model_validate(data)

@@ -13,6 +13,7 @@ writes Moodle 4.4's ``{>N ALL VERTICAL ...}`` syntax instead.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -24,6 +25,9 @@ from . import _common as c
 from .base import Exporter, ExportNote, ExportReport, Notes
 
 _SPECIAL = "~=#{}:"
+#: Moodle reads a leading ``%n%`` of an answer as its weight (format.php, $giftanswerweightregex): an answer
+#: text that starts so is written after an explicit weight, which Moodle strips first.
+_WEIGHT_LIKE = re.compile(r"^%-*[0-9]{1,2}\.?[0-9]*%")
 
 
 def escape(text: str) -> str:
@@ -140,7 +144,9 @@ class GIFTExporter(Exporter):
         lines = []
         if isinstance(q, SingleChoice):
             for o in q.options:
-                lines.append(("=" if o.correct else "~") + escape(c.inline(o.text)) + _fb(o.feedback))
+                text = escape(c.inline(o.text))
+                mark = "=" if o.correct else ("~%0%" if _WEIGHT_LIKE.match(text) else "~")
+                lines.append(mark + text + _fb(o.feedback))
             return "\n".join(lines)
         weights = c.multiple_weights(q)
         if q.scoring is MultipleScoring.all_or_nothing:
@@ -175,8 +181,9 @@ class GIFTExporter(Exporter):
             if abs(grade - wanted) > 1e-4:
                 notes.changed(f"answer '{a.text}' credit {wanted:.4g}% rounded to {grade:g}%, the nearest grade Moodle accepts",
                               "answers")
-            weight = "" if grade == 100 else _weight(grade)
-            lines.append("=" + weight + escape(a.text.replace("*", "\\*")) + _fb(a.feedback))
+            text = escape(a.text.replace("*", "\\*"))
+            weight = "" if grade == 100 and not _WEIGHT_LIKE.match(text) else _weight(grade)
+            lines.append("=" + weight + text + _fb(a.feedback))
         if not any(line.startswith("=") and not line.startswith("=%") for line in lines):
             raise Unwritable("no fully right answer can be written in GIFT")
         return "\n".join(lines)
