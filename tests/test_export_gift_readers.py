@@ -122,3 +122,21 @@ def test_gift_pegjs_reads_every_question_of_the_default_export(banks):
     text = get_exporter("gift")(title="Military Diplomacy").text(banks, [])
     read = [q for q in gift_pegjs.parse(text) if q["type"] != "Category"]
     assert [q["title"] for q in read] == [q.id for b in sorted(banks, key=lambda b: b.id) for q in b.questions]
+
+
+def test_an_answer_starting_like_a_weight_keeps_its_text_and_credit(fixture_bank):
+    """format.php reads a leading '%n%' of an answer as its weight ($giftanswerweightregex): an option
+    or short answer whose text starts so must not lose it."""
+    bank = fixture_bank.model_copy(deep=True)
+    single = next(q for q in bank.questions if q.type == "single")
+    single.options[0].text = "%50% of the fleet"
+    (blk,) = lms.moodle_question_blocks(get_exporter("gift")().question_text(bank, single)[0])
+    read = lms.moodle_multichoice(lms.moodle_gift_parts(blk)["answertext"])
+    assert [(lms.html_text(o["text"]), o["fraction"]) for o in read] == [
+        ("%50% of the fleet", 0.0), ("RIMPAC", 1.0), ("Cobra Gold", 0.0)]
+    short = next(q for q in bank.questions if q.type == "short")
+    short.answers[0].text = "%10% Malabar"
+    (blk,) = lms.moodle_question_blocks(get_exporter("gift")().question_text(bank, short)[0])
+    answertext = lms.moodle_gift_parts(blk)["answertext"]
+    first = answertext.split("=")[1]  # format.php shortanswer: one weight regex match, then the text
+    assert first.startswith("%100%") and lms.moodle_escapedchar_post(first[5:].split("#")[0]).strip() == "%10% Malabar"
