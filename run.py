@@ -29,6 +29,7 @@ STAMP = VENV / ".installed"
 SYSTEM_PACKAGES = {"/usr/bin/chromium": ["chromium"], "/usr/bin/pdftotext": ["poppler-utils"]}  # browser + print tests
 GIFT_PARSER = ["pygiftparser==1.1", "yattag>=1.15,<2"]
 AXE = "axe-core@^4.10"  # accessibility engine the browser tests inject (from the npm registry)
+GIFT_PEGJS = "gift-pegjs@^1.0.2"  # an independent GIFT parser the export/import tests read our GIFT with
 
 
 def sh(*cmd: str | Path, **kw) -> None:
@@ -38,7 +39,7 @@ def sh(*cmd: str | Path, **kw) -> None:
 
 def ensure_venv() -> None:
     """Create .venv and install the package with its dev extras when pyproject.toml changed."""
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + repr((GIFT_PARSER, AXE)).encode()).hexdigest()
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + repr((GIFT_PARSER, AXE, GIFT_PEGJS)).encode()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == digest:
         return
     if not (BIN / "python").exists():
@@ -52,8 +53,10 @@ def ensure_venv() -> None:
     if shutil.which("npm"):
         (VENV / "axe").mkdir(exist_ok=True)
         sh("npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", VENV / "axe", AXE)
+        (VENV / "gift").mkdir(exist_ok=True)
+        sh("npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", VENV / "gift", GIFT_PEGJS)
     else:
-        print("note: npm not found; the accessibility (axe-core) tests will skip", flush=True)
+        print("note: npm not found; the accessibility (axe-core) and gift-pegjs tests will skip", flush=True)
     STAMP.write_text(digest)
 
 

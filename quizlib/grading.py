@@ -32,6 +32,7 @@ from functools import lru_cache
 from typing import Any, Callable
 
 from .models import (
+    AcceptedAnswer,
     Matching,
     MultipleChoice,
     MultipleScoring,
@@ -140,20 +141,34 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
+def _prepared(q: ShortAnswer, value: str) -> str:
+    return normalize_text(value) if q.normalize else value.strip(WHITESPACE)
+
+
+def _accepts(q: ShortAnswer, answer: AcceptedAnswer, given: str) -> bool:
+    if answer.text is not None:
+        return given == _prepared(q, answer.text)
+    return _compiled(answer.regex or "").fullmatch(given) is not None
+
+
+def short_answer_accepts(q: ShortAnswer, answer: AcceptedAnswer, value: str) -> bool:
+    """Whether ``answer`` (one of ``q.answers``) matches the typed ``value``, by the rule grading applies.
+
+    Exporters use it to keep only the spelled-out texts of a pattern that quizlib itself accepts.
+    """
+    return _accepts(q, answer, _prepared(q, value))
+
+
 def _grade_short(q: ShortAnswer, value: Any) -> tuple[float, tuple[str, ...]]:
     if not isinstance(value, str):
         raise InvalidResponse(f"expected text, got {_describe(value)}")
     if len(value) > MAX_ANSWER_CHARS:
         raise InvalidResponse(f"answer longer than {MAX_ANSWER_CHARS} characters")
-    given = normalize_text(value) if q.normalize else value.strip(WHITESPACE)
+    given = _prepared(q, value)
     best: float | None = None
     feedback: tuple[str, ...] = ()
     for answer in q.answers:
-        if answer.text is not None:
-            expected = normalize_text(answer.text) if q.normalize else answer.text.strip(WHITESPACE)
-            hit = given == expected
-        else:
-            hit = _compiled(answer.regex or "").fullmatch(given) is not None
+        hit = _accepts(q, answer, given)
         if hit and (best is None or answer.credit > best):
             best = answer.credit
             feedback = (answer.feedback,) if answer.feedback else ()

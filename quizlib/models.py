@@ -64,6 +64,29 @@ def _contains_correct(at_most_one: bool) -> dict[str, Any]:
     return extra
 
 
+#: What ``quizlib import`` writes where only an author can say (a question's objective, source
+#: and difficulty; the bank's objectives). Validation stops at each one with a message saying
+#: what to write there, so an imported bank cannot reach the book half-filled.
+PLACEHOLDER = "TODO"
+
+_PLACEHOLDER_HELP = {
+    "objective": "write the id of the bank objective this question assesses",
+    "source": "write the label of the heading in the bank's page that supports the answer",
+    "difficulty": "write easy, medium or hard",
+    "explanation": "write why the answer is right (the imported question had no general feedback)",
+    "id": "write the bank's learning objectives (id and text)",
+    "text": "write the bank's learning objectives (id and text)",
+}
+
+
+def _no_placeholder(value: Any, field: str) -> Any:
+    if isinstance(value, str) and value.strip() == PLACEHOLDER:
+        raise PydanticCustomError(
+            "placeholder", "placeholder left by `quizlib import`: {help}", {"help": _PLACEHOLDER_HELP[field]}
+        )
+    return value
+
+
 
 @dataclass
 class _BankScope:
@@ -126,6 +149,11 @@ class Objective(StrictModel):
 
     id: Id
     text: NonEmptyText
+
+    @field_validator("id", "text", mode="before")
+    @classmethod
+    def _not_placeholder(cls, value: Any, info: Any) -> Any:
+        return _no_placeholder(value, info.field_name)
 
 
 class Option(StrictModel):
@@ -253,6 +281,11 @@ class QuestionBase(StrictModel):
     objective: Id = Field(description="Id of one of the bank's objectives.")
     difficulty: Difficulty
     tags: list[Id] = Field(default_factory=list)
+
+    @field_validator("objective", "source", "difficulty", "explanation", mode="before")
+    @classmethod
+    def _not_placeholder(cls, value: Any, info: Any) -> Any:
+        return _no_placeholder(value, info.field_name)
 
     @field_validator("id")
     @classmethod

@@ -185,6 +185,9 @@ def make_sandbox(root: Path, target: Path) -> Path:
     ignore = shutil.ignore_patterns(".git", ".venv", "_build", "__pycache__", ".hypothesis", ".pytest_cache",
                                     "dist", "*.egg-info", "quizlib-service.db*", "tests")
     shutil.copytree(root, target, ignore=ignore, symlinks=True)
+    # The guides use the sample files the tests ship (e.g. a Moodle XML export to import), not the tests.
+    if (root / "tests" / "fixtures").is_dir():
+        shutil.copytree(root / "tests" / "fixtures", target / "tests" / "fixtures", ignore=ignore, symlinks=True)
     real_bin = Path(sys.executable).parent
     venv_bin = target / ".venv" / "bin"
     venv_bin.mkdir(parents=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 
 from hypothesis import strategies as st
@@ -80,4 +81,78 @@ def bank_dicts(draw):
         "title": draw(texts),
         "objectives": [{"id": "O1", "text": draw(texts)}],
         "questions": [draw(question_dicts(qid=f"q{i}")) for i in range(n)],
+    }
+
+
+# -- texts an LMS export must carry: GIFT's specials, backslashes, Markdown, HTML, Unicode ------------
+
+#: Characters each format treats specially, plus Markdown and HTML syntax and a few scripts.
+_SPECIALS = "~=#{}:\\*_`<>&[]()!|-+.$%/'\"\n"
+lms_texts = st.lists(
+    st.one_of(
+        st.sampled_from(list(_SPECIALS) + ["é", "ß", "Ω", "中", "ع", "🙂", " ", "  ", "\\n", "->", "####", "//"]),
+        st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn", "Zl", "Zp", "Co")),
+    ),
+    min_size=1,
+    max_size=16,
+).map("".join).map(str.strip).filter(lambda t: bool(t) and "\n\n" not in t and _shows_text(t))
+
+
+def _shown(markdown: str) -> str:
+    """What an inline text shows, for telling options apart ('\\~' and '~' both show '~')."""
+    from quizlib.markdown import render_inline
+
+    return " ".join(re.sub(r"<[^>]+>", "", render_inline(markdown)).split()).casefold()
+
+
+def _shows_text(markdown: str) -> bool:
+    """A text whose Markdown renders to something visible (a lone '-' is an empty list: no question)."""
+    from quizlib.markdown import render_block
+
+    return bool(re.sub(r"<[^>]+>", "", render_block(markdown)).strip())
+
+
+@st.composite
+def lms_bank_dicts(draw):
+    """A valid bank of 1..4 questions of any type whose texts are :data:`lms_texts`."""
+    n = draw(st.integers(1, 4))
+    questions = []
+    for i in range(n):
+        q = draw(question_dicts(qid=f"q{i}"))
+        q["prompt"] = draw(lms_texts)
+        q["explanation"] = draw(lms_texts)
+        if q["type"] in ("single", "multiple"):
+            texts = draw(st.lists(lms_texts, min_size=len(q["options"]), max_size=len(q["options"]),
+                                  unique_by=_shown))
+            for o, t in zip(q["options"], texts):
+                o["text"] = t
+                if draw(st.booleans()):
+                    o["feedback"] = draw(lms_texts)
+        elif q["type"] == "true_false":
+            q["feedback_true"] = draw(lms_texts)
+            if draw(st.booleans()):
+                q["feedback_false"] = draw(lms_texts)
+        elif q["type"] == "short":
+            q["answers"] = [{"text": draw(lms_texts), "feedback": draw(lms_texts)},
+                            {"text": draw(lms_texts), "credit": 0, "feedback": draw(lms_texts)}]
+            if q["answers"][0]["text"].casefold() == q["answers"][1]["text"].casefold():
+                q["answers"].pop()
+        elif q["type"] == "matching":
+            n_pairs = len(q["pairs"])
+            texts = draw(st.lists(lms_texts, min_size=2 * n_pairs + 1, max_size=2 * n_pairs + 1,
+                                  unique_by=_shown))
+            q["pairs"] = [{"left": texts[k], "right": texts[n_pairs + k]} for k in range(n_pairs)]
+            q["distractors"] = [texts[-1]]
+        elif q["type"] == "ordering":
+            q["items"] = draw(st.lists(lms_texts, min_size=len(q["items"]), max_size=len(q["items"]),
+                                       unique_by=_shown))
+        questions.append(q)
+    return {
+        "schema_version": 1,
+        "page": "ch/sec",
+        # Moodle splits category paths on '/' with '//' for a slash in a name (question/format.php,
+        # split_category_path): a name that starts or ends with '/' cannot be told apart, in Moodle too.
+        "title": draw(lms_texts.map(lambda t: " ".join(t.split())).filter(lambda t: t.strip("/ ") == t)),
+        "objectives": [{"id": "O1", "text": "Objective"}],
+        "questions": questions,
     }

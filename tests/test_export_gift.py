@@ -63,6 +63,10 @@ def test_answers_read_back_as_the_banks_say(parsed):
             want = [moodle_grade(w) for w in multiple_weights(q).values()]
             if q.scoring.value == "partial":
                 assert [round(a.fraction, 5) for a in answers.answers] == [round(w, 5) for w in want]
+        elif isinstance(q, TrueFalse) and q.answer and (q.feedback_true or q.feedback_false):
+            # written as a True/False choice so every GIFT reader attaches the feedback alike
+            assert kind == "SelectSet"
+            assert [(a.answer, a.fraction) for a in answers.answers] == [("True", 100), ("False", 0)]
         elif isinstance(q, TrueFalse):
             assert kind == "TrueFalseSet" and answers.answer is q.answer
         elif isinstance(q, ShortAnswer):

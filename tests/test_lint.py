@@ -53,6 +53,7 @@ def expected_findings() -> set[tuple[str, str, int, str | None]]:
         ("pool-unfair-ordering", "pools/01-alpha/01-first.yml", line_of("pools/01-alpha/01-first.yml", "items:"), "p1-order"),
         ("pool-not-secure", "pools/01-alpha/02-second.yml", line_of("pools/01-alpha/02-second.yml", "page:"), None),
         ("secure-outside-pools", "quizzes/02-beta/02-secret.yml", line_of("quizzes/02-beta/02-secret.yml", "secure:"), None),
+        ("pattern-unmatchable", first, line_of(first, "- regex: '(the )?alpha treaty"), "a1-giveaway"),
         # warnings
         ("position-bias", first, line_of(first, "questions:"), None),
         ("long-correct", first, line_of(first, "text: Holding a heavy load"), "a1-long"),
@@ -89,7 +90,7 @@ def test_severities_follow_the_rule_table(result):
         "bank-invalid", "duplicate-bank", "page-without-bank", "bank-too-small", "page-missing",
         "source-unresolved", "objective-unknown", "objective-text-mismatch", "duplicate-id",
         "near-duplicate-prompt", "pool-objective-outside-section", "pool-unfair-ordering", "pool-not-secure",
-        "secure-outside-pools",
+        "secure-outside-pools", "pattern-unmatchable",
     }
 
 
@@ -128,7 +129,7 @@ def test_cli_reports_and_fails_on_errors(capsys):
     out = capsys.readouterr().out
     assert f"{Q}/01-first.yml:{line_of(f'{Q}/01-first.yml', 'source: alpha-in-code')}: error source-unresolved" in out
     assert "Coverage by chapter" in out and "01-alpha" in out
-    assert "lint failed: 14 error(s), 16 warning(s), 2 allowed by comment" in out
+    assert "lint failed: 15 error(s), 16 warning(s), 2 allowed by comment" in out
 
 
 def _clean_course(tmp_path: Path, extra_header: str = "") -> Path:

@@ -207,3 +207,35 @@ def test_rule_codes_are_kebab_case():
     from quizlib.lint import RULES
 
     assert all(re.fullmatch(r"[a-z]+(-[a-z]+)+", code) for code in RULES)
+
+
+# --------------------------------------------------------------------------- answer patterns
+
+@pytest.mark.parametrize("pattern, dead", [
+    (r"^(the )?(un )?convention on certain conventional weapons( \(ccw\))?$", ["(", ")"]),  # ch7-future-ccw-name
+    (r"u\.s\. navy", ["."]),
+    (r"caf[ée]", []),            # a class with one reachable member is fine
+    (r"caf[éè]", ["[éè]"]),      # accents are removed before matching
+    (r"status of forces? agreements?", []),
+    (r"[-\s]?", []),
+    (r"a\s+b", []),
+    (r"NATO", []),               # case: patterns match ignoring case
+    (r"x|y!", ["!"]),
+])
+def test_pattern_pieces_normalisation_removes(pattern, dead):
+    from quizlib.lint.patterns import removed_by_normalisation
+
+    assert removed_by_normalisation(pattern) == dead
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab (),.-éÉ!", min_size=1, max_size=12).map(str.strip).filter(lambda t: t and "  " not in t))
+def test_a_literal_pattern_is_flagged_exactly_when_it_cannot_match_its_own_answer(text):
+    """Property: a pattern spelling out a text is flagged iff it fails to match what that text normalises to."""
+    from quizlib.grading import _compiled
+    from quizlib.lint.patterns import removed_by_normalisation
+    from quizlib.normalize import normalize_text
+
+    pattern = re.escape(text)
+    matches = _compiled(pattern).fullmatch(normalize_text(text)) is not None
+    assert bool(removed_by_normalisation(pattern)) is not matches

@@ -10,7 +10,9 @@ import html
 import re
 import re._parser as _sre  # the stdlib's regex parser (Python >= 3.11), to enumerate finite patterns
 from dataclasses import dataclass
+from decimal import Decimal
 
+from ..grading import grade, short_answer_accepts
 from ..markdown import render_block, render_inline
 from ..models import Bank, Matching, MultipleChoice, Numeric, Ordering, QuestionBase, ShortAnswer, ToleranceMode
 from ..sampling import shuffled_not_identity
@@ -56,6 +58,13 @@ def numeric_bounds(q: Numeric) -> tuple[float, float]:
     return q.answer - margin, q.answer + margin
 
 
+def note_relative_tolerance(fmt: str, q: Numeric, notes: Notes) -> None:
+    """Relative tolerances become their absolute margin: the same interval, kept as a number of units."""
+    if q.tolerance_mode is ToleranceMode.relative and q.tolerance:
+        notes.changed(f"relative tolerance {q.tolerance:g} written as the absolute margin ±{fmt_number(numeric_margin(q))} "
+                      f"({fmt} has no relative tolerance): the same interval", "tolerance", "tolerance_mode")
+
+
 def numeric_margin(q: Numeric) -> float:
     return q.tolerance if q.tolerance_mode is ToleranceMode.absolute else q.tolerance * abs(q.answer)
 
@@ -65,7 +74,8 @@ def fmt_number(x: float) -> str:
     36.525000000000006), no exponent for ordinary magnitudes, no trailing '.0'."""
     text = f"{float(x):.12g}"
     if "e" in text and 1e-6 <= abs(x) < 1e15:
-        text = f"{float(x):.12f}".rstrip("0").rstrip(".")
+        # the same 12 significant digits without the exponent (a fixed number of decimals would cut them)
+        text = format(Decimal(text), "f")
     return text
 
 
@@ -99,8 +109,13 @@ def ordering_mode(options: dict, default: str) -> str:
 
 
 def ordering_positions(q: Ordering) -> list[str]:
-    return [f"Position {i} (first)" if i == 1 else (f"Position {i} (last)" if i == len(q.items) else f"Position {i}")
-            for i in range(1, len(q.items) + 1)]
+    return positions(len(q.items))
+
+
+def positions(n: int) -> list[str]:
+    """The right-hand choices of an ordering written as matching: ``Position 1 (first)`` ... ``Position n (last)``."""
+    return [f"Position {i} (first)" if i == 1 else (f"Position {i} (last)" if i == n else f"Position {i}")
+            for i in range(1, n + 1)]
 
 
 def ordering_display(bank: Bank, q: Ordering) -> list[int]:
@@ -139,9 +154,13 @@ def note_normalize(fmt: str, q: ShortAnswer) -> str:
     return f"{fmt} ignores case in short answers; quizlib compares this question's answers case-sensitively"
 
 
-def note_all_or_nothing_multiple(fmt: str) -> str:
-    return (f"all-or-nothing scoring cannot be expressed in {fmt}: written as +1/n per right option and "
-            "-100% per wrong option, so an incomplete but error-free selection earns partial credit")
+def note_all_or_nothing_multiple(fmt: str, q: MultipleChoice, notes: Notes) -> None:
+    """All-or-nothing is written as -100% per wrong option; with no wrong option it cannot be told
+    from partial credit at all, so an import gives partial scoring back (declared)."""
+    no_wrong = all(o.correct for o in q.options)
+    notes.changed(f"all-or-nothing scoring cannot be expressed in {fmt}: written as +1/n per right option and "
+                  "-100% per wrong option, so an incomplete but error-free selection earns partial credit",
+                  *(("scoring",) if no_wrong else ()))
 
 
 def note_ordering_as_matching(fmt: str, q: Ordering) -> str:
@@ -245,19 +264,35 @@ def literal_answers(q: ShortAnswer, fmt: str, notes: Notes) -> list[Literal]:
     """A short question's answers as literal texts, best credit first (LMSs use the first match).
 
     Patterns with a short finite language become literal answers (reported as
-    changed); others are reported lost. Duplicates (ignoring case) keep the best credit.
+    changed); others are reported lost. Each literal is then graded by quizlib
+    itself and written with the credit and feedback quizlib gives it, so a text
+    earns in the LMS what it earns in quizlib: a spelled-out text that quizlib
+    never accepts (``convention ... (ccw)`` when normalisation removes the brackets
+    before matching) is left out rather than written as right. Duplicates
+    (ignoring case, as the LMSs compare) keep the best credit.
     """
     out: list[Literal] = []
     for a in q.answers:
         if a.text is not None:
-            out.append(Literal(a.text, a.credit, a.feedback))
-            continue
-        texts = expand_pattern(a.regex or "")
-        if texts is None:
-            notes.lost(note_regex(fmt, a.regex or "") + ("" if a.credit == 1 else f" ({a.credit:.0%} credit)"))
-            continue
-        notes.changed(f"accepted answer pattern /{a.regex}/ written as the {len(texts)} literal answer(s) it accepts")
-        out += [Literal(t, a.credit, a.feedback) for t in texts]
+            candidates = [a.text]
+        else:
+            texts = expand_pattern(a.regex or "")
+            if texts is None:
+                notes.lost(note_regex(fmt, a.regex or "") + ("" if a.credit == 1 else f" ({a.credit:.0%} credit)"),
+                           "answers")
+                continue
+            candidates = [t for t in texts if short_answer_accepts(q, a, t)]
+            dropped = len(texts) - len(candidates)
+            notes.changed(f"accepted answer pattern /{a.regex}/ written as the {len(candidates)} literal answer(s) "
+                          "it accepts" + (f"; {dropped} text(s) it spells out are left out because quizlib never "
+                                          "accepts them (normalisation removes their punctuation before matching)"
+                                          if dropped else ""), "answers")
+        for text in candidates:
+            result = grade(q, text)
+            if result.fraction != a.credit and a.text is not None:
+                notes.changed(f"answer '{text}' written with {result.fraction:.0%} credit, what quizlib gives it "
+                              f"(another accepted answer matches it too), not {a.credit:.0%}", "answers")
+            out.append(Literal(text, result.fraction, result.feedback[0] if result.feedback else None))
     out.sort(key=lambda x: -x.credit)
     seen: set[str] = set()
     unique = []
@@ -267,6 +302,29 @@ def literal_answers(q: ShortAnswer, fmt: str, notes: Notes) -> list[Literal]:
             seen.add(key)
             unique.append(lit)
     return unique
+
+
+#: Moodle cuts tags to 50 characters (lib/moodlelib.php, TAG_MAX_LENGTH).
+MOODLE_TAG_CHARS = 50
+#: Prefixes of the tags that carry a question's author fields through Moodle (and back through `quizlib import`).
+META_TAGS = ("difficulty", "objective", "source")
+
+
+def moodle_tags(q: QuestionBase, fmt: str, notes: Notes) -> list[str]:
+    """The question's tags plus ``difficulty:…``, ``objective:…`` and ``source:…`` as Moodle tags.
+
+    Moodle has no fields for them; as tags they stay visible (and filterable) in its
+    question bank and come back on import. A tag Moodle would cut short is left out
+    and reported instead.
+    """
+    out = []
+    for tag, fld in [(t, "tags") for t in q.tags] + [(f"{k}:{getattr(q, k).value if k == 'difficulty' else getattr(q, k)}", k)
+                                                     for k in META_TAGS]:
+        if len(tag) > MOODLE_TAG_CHARS:
+            notes.lost(f"tag '{tag}' left out: {fmt} keeps tags of at most {MOODLE_TAG_CHARS} characters", fld)
+        else:
+            out.append(tag)
+    return out
 
 
 def has_distractors(q: QuestionBase) -> bool:

@@ -40,9 +40,17 @@ class ExportNote:
     format: str
     severity: Severity
     message: str
+    fields: tuple[str, ...] = ()
+    """The bank fields of the question the note is about (``points``, ``answers``, ``type`` for the
+    whole shape): what an import of the export may give back differently. Lets a round trip check
+    that every difference it finds was declared."""
 
-    def as_dict(self) -> dict[str, str]:
-        return {"qid": self.qid, "format": self.format, "severity": self.severity.value, "message": self.message}
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"qid": self.qid, "format": self.format, "severity": self.severity.value,
+                                  "message": self.message}
+        if self.fields:
+            out["fields"] = list(self.fields)
+        return out
 
 
 @dataclass
@@ -82,11 +90,11 @@ class Notes:
     def __init__(self, fmt: str, qid: str, sink: list[ExportNote]):
         self.format, self.qid, self._sink = fmt, qid, sink
 
-    def lost(self, message: str) -> None:
-        self._sink.append(ExportNote(self.qid, self.format, Severity.lost, message))
+    def lost(self, message: str, *fields: str) -> None:
+        self._sink.append(ExportNote(self.qid, self.format, Severity.lost, message, fields))
 
-    def changed(self, message: str) -> None:
-        self._sink.append(ExportNote(self.qid, self.format, Severity.changed, message))
+    def changed(self, message: str, *fields: str) -> None:
+        self._sink.append(ExportNote(self.qid, self.format, Severity.changed, message, fields))
 
 
 class Exporter(ABC):

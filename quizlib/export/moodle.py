@@ -97,20 +97,28 @@ class MoodleXMLExporter(Exporter):
             ans = ET.SubElement(el, "answer", {"fraction": "100", "format": "moodle_auto_format"})
             ET.SubElement(ans, "text").text = c.fmt_number(q.answer)
             _value(ans, "tolerance", c.fmt_number(c.numeric_margin(q)))
+            c.note_relative_tolerance("Moodle", q, notes)
             _text(ans, "feedback", "")
             _value(el, "unitgradingtype", "0")
             _value(el, "unitpenalty", "0.1000000")
             _value(el, "showunits", "3")
             _value(el, "unitsleft", "0")
         elif isinstance(q, Matching):
-            self._matching(el, q.shuffle, [(p.left, p.right) for p in q.pairs] + [("", d) for d in q.distractors], notes)
+            self._matching(el, q.shuffle, [(p.left, p.right) for p in q.pairs] + [("", d) for d in q.distractors], notes,
+                           "pairs")
         elif isinstance(q, Ordering) and self.ordering_mode == "matching":
-            notes.changed(c.note_ordering_as_matching("a Moodle site without qtype_ordering (ordering='matching' chosen)", q))
+            notes.changed(c.note_ordering_as_matching("a Moodle site without qtype_ordering (ordering='matching' chosen)", q),
+                          "type")
             positions = c.ordering_positions(q)
             order = c.ordering_display(bank, q)
-            self._matching(el, True, [(q.items[k].text, positions[k]) for k in order], notes)
+            self._matching(el, True, [(q.items[k].text, positions[k]) for k in order], notes, "type")
         elif isinstance(q, Ordering):
             self._ordering(el, q)
+        tags = c.moodle_tags(q, "Moodle", notes)
+        if tags:
+            holder = ET.SubElement(el, "tags")
+            for tag in tags:
+                ET.SubElement(ET.SubElement(holder, "tag"), "text").text = tag
         return el
 
     def _feedback_triplet(self, el: ET.Element) -> None:
@@ -129,15 +137,15 @@ class MoodleXMLExporter(Exporter):
         else:
             weights = c.multiple_weights(q)
             if q.scoring is MultipleScoring.all_or_nothing:
-                notes.changed(c.note_all_or_nothing_multiple("Moodle's core multichoice (the qtype_multichoiceset "
-                                                             "plugin would keep it)"))
+                c.note_all_or_nothing_multiple("Moodle's core multichoice (the qtype_multichoiceset plugin would keep it)", q, notes)
                 n = sum(o.correct for o in q.options)
                 weights = {o.id or "": (100.0 / n if o.correct else -100.0) for o in q.options}
         for o in q.options:
             wanted = weights[o.id or ""]
             grade = c.moodle_grade(wanted)
             if abs(grade - wanted) > 1e-4:
-                notes.changed(f"option '{o.text}' weight {wanted:.4g}% rounded to {grade:g}%, the nearest grade Moodle accepts")
+                notes.changed(f"option '{o.text}' weight {wanted:.4g}% rounded to {grade:g}%, the nearest grade Moodle accepts",
+                              "scoring")
             ans = ET.SubElement(el, "answer", {"fraction": c.fmt_fraction(grade), "format": "html"})
             ET.SubElement(ans, "text").text = c.inline(o.text)
             _text(ans, "feedback", c.block(o.feedback))
@@ -150,19 +158,20 @@ class MoodleXMLExporter(Exporter):
             wanted = a.credit * 100
             grade = c.moodle_grade(wanted)
             if abs(grade - wanted) > 1e-4:
-                notes.changed(f"answer '{a.text}' credit {wanted:.4g}% rounded to {grade:g}%, the nearest grade Moodle accepts")
+                notes.changed(f"answer '{a.text}' credit {wanted:.4g}% rounded to {grade:g}%, the nearest grade Moodle accepts",
+                              "answers")
             ans = ET.SubElement(el, "answer", {"fraction": c.fmt_fraction(grade), "format": "moodle_auto_format"})
             ET.SubElement(ans, "text").text = escape_short(a.text)
             _text(ans, "feedback", c.block(a.feedback))
 
-    def _matching(self, el: ET.Element, shuffle: bool, rows: list[tuple[str, str]], notes: Notes) -> None:
+    def _matching(self, el: ET.Element, shuffle: bool, rows: list[tuple[str, str]], notes: Notes, field: str) -> None:
         _value(el, "shuffleanswers", "true" if shuffle else "false")
         self._feedback_triplet(el)
         for left, right in rows:
             sub = _text(el, "subquestion", c.inline(left) if left else "")
             shown, lost_format = c.plain(right)
             if lost_format:
-                notes.changed(c.note_formatting("Moodle", f"matching choice '{shown}'"))
+                notes.changed(c.note_formatting("Moodle", f"matching choice '{shown}'"), field if left else "distractors")
             ans = ET.SubElement(sub, "answer")
             ET.SubElement(ans, "text").text = shown
 

@@ -21,11 +21,19 @@ patterns and partial credit reported), numeric -> numerical_question (exact with
 margin, or a range: relative tolerances become exact bounds), matching ->
 matching_question (distractors are extra choices), ordering -> matching_question
 of item to position (Canvas classic has no ordering type; reported).
+
+Answer idents are plain numbers, unique within their item, as Canvas's own export
+(lib/cc/qti/qti_items.rb) writes them: Canvas reads ``original_answer_ids`` with
+``to_i`` and a matching choice's id from the *first run of digits* of its ident
+(qti_exporter/lib/qti/associate_interaction.rb), so idents such as ``q3f2a..._m_p1``
+would all read as the same number. Answers are numbered from 1001 and the right-hand
+choices of a matching question from 2001 (at most 20 of either per question).
 """
 
 from __future__ import annotations
 
 import hashlib
+from html import escape as html_escape
 import io
 import xml.etree.ElementTree as ET
 import zipfile
@@ -49,8 +57,33 @@ ZIP_DATE = (2000, 1, 1, 0, 0, 0)
 
 
 def ident(*parts: str) -> str:
-    """A stable XML identifier (NMTOKEN, no colons or dots) derived from ids."""
+    """A stable XML identifier (NMTOKEN, no colons or dots) derived from ids: items, assessments."""
     return "q" + hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:24]
+
+
+#: First plain-number ident of a question's answers, and of a matching question's right-hand choices.
+ANSWER_BASE, CHOICE_BASE = 1001, 2001
+
+#: Longest item title (Canvas shows it in the question bank; Brightspace and others as the question name).
+TITLE_CHARS = 60
+
+
+def answer_idents(n: int, base: int = ANSWER_BASE) -> list[str]:
+    """``n`` plain numeric idents, distinct when read by their first run of digits (as Canvas does)."""
+    return [str(base + k) for k in range(n)]
+
+
+def item_title(q: QuestionBase) -> str:
+    """The prompt's first words and the question id, e.g. ``Which exercise is held every two… (single-1)``.
+
+    LMSs that list items by title (Canvas's question banks, Brightspace) otherwise show
+    "Question" for every item; the id keeps the title unique and findable in the bank.
+    """
+    words = " ".join(c.plain(q.prompt.strip().split("\n\n")[0].replace("\n", " "))[0].split())
+    if len(words) > TITLE_CHARS:
+        cut = words[:TITLE_CHARS].rsplit(" ", 1)[0] if " " in words[:TITLE_CHARS] else words[:TITLE_CHARS]
+        words = cut.rstrip(" ,;:.") + "…"
+    return f"{words} ({q.id})"
 
 
 def _q(tag: str) -> str:
@@ -106,7 +139,7 @@ class QTIExporter(Exporter):
     def item(self, bank: Bank, q: QuestionBase, notes: Notes) -> ET.Element:
         gid = bank.global_id(q)
         iid = ident(gid)
-        item = ET.Element(_q("item"), {"ident": iid, "title": q.id})
+        item = ET.Element(_q("item"), {"ident": iid, "title": item_title(q)})
         meta = _sub(item, "itemmetadata")
         presentation = _sub(item, "presentation")
         _mattext(presentation, c.prompt_html(q))
@@ -122,30 +155,30 @@ class QTIExporter(Exporter):
 
         answer_ids: list[str] = []
         if isinstance(q, (SingleChoice, MultipleChoice, TrueFalse)):
-            qtype, answer_ids = self._choice(q, iid, presentation, proc, feedback, notes)
+            qtype, answer_ids = self._choice(q, presentation, proc, feedback, notes)
         elif isinstance(q, ShortAnswer):
             qtype = "short_answer_question"
-            answer_ids = self._short(q, iid, presentation, proc, feedback, notes)
+            answer_ids = self._short(q, presentation, proc, feedback, notes)
         elif isinstance(q, Numeric):
             qtype = "numerical_question"
-            answer_ids = [f"{iid}_num"]
+            answer_ids = answer_idents(1)
             self._numeric(q, presentation, proc)
         elif isinstance(q, Matching):
             qtype = "matching_question"
             lefts = [(p.id or "", p.left) for p in q.pairs]
             rights = q.right_choices()
-            answer_ids = self._matching(iid, lefts, rights, {p.id or "": p.id or "" for p in q.pairs}, presentation, proc, notes)
+            answer_ids = self._matching(lefts, rights, {p.id or "": p.id or "" for p in q.pairs}, presentation, proc, notes)
             if not q.shuffle:
-                notes.changed(c.note_shuffle("Canvas"))
+                notes.changed(c.note_shuffle("Canvas"), "shuffle")
         elif isinstance(q, Ordering):
             qtype = "matching_question"
-            notes.changed(c.note_ordering_as_matching("Canvas classic", q))
+            notes.changed(c.note_ordering_as_matching("Canvas classic", q), "type")
             order = c.ordering_display(bank, q)
             positions = c.ordering_positions(q)
             lefts = [(q.items[k].id or "", q.items[k].text) for k in order]
             rights = [(f"pos{i + 1}", text) for i, text in enumerate(positions)]
             key = {it.id or "": f"pos{i + 1}" for i, it in enumerate(q.items)}
-            answer_ids = self._matching(iid, lefts, rights, key, presentation, proc, notes)
+            answer_ids = self._matching(lefts, rights, key, presentation, proc, notes)
         else:  # pragma: no cover - the union is closed
             raise TypeError(type(q).__name__)
 
@@ -160,18 +193,20 @@ class QTIExporter(Exporter):
             _itemfeedback(item, ref, html)
         return item
 
-    def _choice(self, q: SingleChoice | MultipleChoice | TrueFalse, iid: str, presentation: ET.Element,
+    def _choice(self, q: SingleChoice | MultipleChoice | TrueFalse, presentation: ET.Element,
                 proc: ET.Element, feedback: list[tuple[str, str]], notes: Notes) -> tuple[str, list[str]]:
         if isinstance(q, TrueFalse):
             qtype, card = "true_false_question", "Single"
-            choices = [(f"{iid}_true", "True", q.answer is True, q.feedback_true),
-                       (f"{iid}_false", "False", q.answer is False, q.feedback_false)]
+            true_id, false_id = answer_idents(2)
+            choices = [(true_id, "True", q.answer is True, q.feedback_true),
+                       (false_id, "False", q.answer is False, q.feedback_false)]
         else:
             multiple = isinstance(q, MultipleChoice)
             qtype, card = ("multiple_answers_question", "Multiple") if multiple else ("multiple_choice_question", "Single")
-            choices = [(f"{iid}_{o.id}", c.inline(o.text), o.correct, o.feedback) for o in q.options]
+            choices = [(aid, c.inline(o.text), o.correct, o.feedback)
+                       for aid, o in zip(answer_idents(len(q.options)), q.options)]
             if not q.shuffle:
-                notes.changed(c.note_shuffle("Canvas"))
+                notes.changed(c.note_shuffle("Canvas"), "shuffle")
             if multiple:
                 rule = ("all-or-nothing" if q.scoring is MultipleScoring.all_or_nothing
                         else "net-correct rule (each wrong choice cancels one right choice)")
@@ -203,30 +238,51 @@ class QTIExporter(Exporter):
         _sub(cond, "setvar", "100", action="Set", varname="SCORE")
         return qtype, [aid for aid, _, _, _ in choices]
 
-    def _short(self, q: ShortAnswer, iid: str, presentation: ET.Element, proc: ET.Element,
+    def _short(self, q: ShortAnswer, presentation: ET.Element, proc: ET.Element,
                feedback: list[tuple[str, str]], notes: Notes) -> list[str]:
+        """Right answers only, as Canvas has them.
+
+        Canvas's importer (qti_exporter/lib/qti/extended_text_interaction.rb) turns *every*
+        string matched in a condition into a 100% answer, so a wrong answer written there,
+        even in a feedback-only condition, would become right. Answers worth less than full
+        credit are left out; their feedback goes into the incorrect-answer comment, which
+        Canvas shows for any wrong answer.
+        """
         resp = _sub(presentation, "response_str", ident="response1", rcardinality="Single")
         _sub(_sub(resp, "render_fib"), "response_label", ident="answer1", rshuffle="No")
-        kept = []
-        for n, a in enumerate(c.literal_answers(q, "Canvas", notes)):
-            if a.credit < 1:
-                what = "partial credit" if a.credit > 0 else "its wrong-answer feedback"
+        literals = c.literal_answers(q, "Canvas", notes)
+        right = [a for a in literals if a.credit >= 1]
+        wrong = [a for a in literals if a.credit < 1]
+        for a in wrong:
+            if a.credit > 0:
                 notes.lost(f"answer '{a.text}' ({a.credit:.0%} credit) left out: Canvas short answers are only right "
-                           f"answers, so {what} cannot be carried")
+                           "answers, so it scores 0" + (" (its feedback is kept with the wrong-answer comment)"
+                                                         if a.feedback else ""), "answers")
             else:
-                kept.append((f"{iid}_a{n}", a))
+                notes.changed(f"answer '{a.text}' (0% credit) not written: Canvas short answers are only right answers"
+                              + ("; its feedback is shown as the comment for every wrong answer" if a.feedback else ""),
+                              "answers")
         notes.changed(c.note_normalize("Canvas", q))
-        for aid, a in kept:
+        # Canvas numbers the answers in the order the conditions first name them: feedback conditions come first.
+        ordered = [a for a in right if a.feedback] + [a for a in right if not a.feedback]
+        ids = dict(zip((a.text for a in ordered), answer_idents(len(ordered))))
+        for a in ordered:
             if a.feedback:
                 cond, var = _condition(proc, "Yes")
                 _sub(var, "varequal", a.text, respident="response1")
-                _feedback_ref(cond, f"{aid}_fb")
-                feedback.append((f"{aid}_fb", c.block(a.feedback)))
+                _feedback_ref(cond, f"{ids[a.text]}_fb")
+                feedback.append((f"{ids[a.text]}_fb", c.block(a.feedback)))
         cond, var = _condition(proc, "No")
-        for _, a in kept:
+        for a in right:
             _sub(var, "varequal", a.text, respident="response1")
         _sub(cond, "setvar", "100", action="Set", varname="SCORE")
-        return [aid for aid, _ in kept]
+        comments = [f"<p>If your answer was “{html_escape(a.text)}”:</p>\n{c.block(a.feedback)}" for a in wrong if a.feedback]
+        if comments:
+            cond, var = _condition(proc, "Yes")
+            _sub(var, "other")
+            _feedback_ref(cond, "general_incorrect_fb")
+            feedback.append(("general_incorrect_fb", "\n".join(comments)))
+        return [ids[a.text] for a in ordered]
 
     def _numeric(self, q: Numeric, presentation: ET.Element, proc: ET.Element) -> None:
         resp = _sub(presentation, "response_str", ident="response1", rcardinality="Single")
@@ -240,18 +296,21 @@ class QTIExporter(Exporter):
         _sub(both, "varlte", c.fmt_number(high), respident="response1")
         _sub(cond, "setvar", "100", action="Set", varname="SCORE")
 
-    def _matching(self, iid: str, lefts: list[tuple[str, str]], rights: list[tuple[str, str]], key: dict[str, str],
+    def _matching(self, lefts: list[tuple[str, str]], rights: list[tuple[str, str]], key: dict[str, str],
                   presentation: ET.Element, proc: ET.Element, notes: Notes) -> list[str]:
-        """One response_lid per left item, every right (distractors too) offered to each."""
+        """One response_lid per left item (``response_<answer id>``), every right (distractors too)
+        offered to each, as Canvas's exporter writes matching questions (lib/cc/qti/qti_items.rb)."""
+        left_ids = dict(zip((lid for lid, _ in lefts), answer_idents(len(lefts))))
+        right_ids = dict(zip((rid for rid, _ in rights), answer_idents(len(rights), CHOICE_BASE)))
         plain_rights = []
         for rid, text in rights:
             shown, lost_format = c.plain(text)
             if lost_format:
                 notes.changed(c.note_formatting("Canvas", f"matching choice '{shown}'"))
-            plain_rights.append((f"{iid}_m_{rid}", shown))
+            plain_rights.append((right_ids[rid], shown))
         share = f"{100 / len(lefts):.2f}"
         for lid_id, text in lefts:
-            lid = _sub(presentation, "response_lid", ident=f"response_{iid}_{lid_id}")
+            lid = _sub(presentation, "response_lid", ident=f"response_{left_ids[lid_id]}")
             _mattext(lid, c.inline(text))
             render = _sub(lid, "render_choice")
             for mid, shown in plain_rights:
@@ -259,9 +318,9 @@ class QTIExporter(Exporter):
                 _mattext(label, shown, texttype="")
         for lid_id, _ in lefts:
             cond, var = _condition(proc, None)
-            _sub(var, "varequal", f"{iid}_m_{key[lid_id]}", respident=f"response_{iid}_{lid_id}")
+            _sub(var, "varequal", right_ids[key[lid_id]], respident=f"response_{left_ids[lid_id]}")
             _sub(cond, "setvar", share, varname="SCORE", action="Add")
-        return [f"{iid}_{lid_id}" for lid_id, _ in lefts]
+        return [left_ids[lid_id] for lid_id, _ in lefts]
 
     # -- files ------------------------------------------------------------------------------
 

@@ -36,7 +36,7 @@ from .rules import E, RULES, _finding, _rule
 
 #: Per-bank rules that apply to pools as they do to practice banks. Coverage rules (page-without-bank,
 #: bank-too-small, chapter-few-types, objective-few-questions) do not: pools grow section by section.
-POOL_RULES = ("bank-invalid", "duplicate-bank", "page-missing", "source-unresolved", "objective-unknown",
+POOL_RULES = ("bank-invalid", "duplicate-bank", "page-missing", "source-unresolved", "objective-unknown", "pattern-unmatchable",
               "objective-text-mismatch", "position-bias", "long-correct", "all-none-of-above", "negative-stem",
               "answer-in-prompt", "bank-all-easy")
 #: Rules that compare questions across the whole course: run on practice banks and pools together.

@@ -24,6 +24,7 @@ from .allow import ALLOW_NO_REASON, ALLOW_UNUSED
 from .config import LintConfig
 from .course import BankFile, Course
 from .findings import Finding, Severity
+from .patterns import removed_by_normalisation
 from .similarity import near_duplicates
 
 Check = Callable[[Course, LintConfig], Iterable[Finding]]
@@ -171,6 +172,22 @@ def duplicate_id(course: Course, config: LintConfig) -> Iterator[Finding]:
                                f"question id '{q.id}' is also used at {first[q.id]}", q.id)
             else:
                 first[q.id] = _where(bank, i)
+
+
+@_rule("pattern-unmatchable", E, "a short-answer pattern needs characters normalisation removes before matching")
+def pattern_unmatchable(course: Course, config: LintConfig) -> Iterator[Finding]:
+    for bank in course.banks:
+        for i, q in enumerate(bank.bank.questions):
+            if not isinstance(q, ShortAnswer) or not q.normalize:
+                continue
+            for k, a in enumerate(q.answers):
+                dead = removed_by_normalisation(a.regex) if a.regex else []
+                if dead:
+                    shown = " ".join(f"'{d}'" for d in dead)
+                    yield _finding("pattern-unmatchable", bank.file, bank.located.line_of("questions", i, "answers", k),
+                                   f"pattern /{a.regex}/ needs {shown}, which normalisation removes from every answer "
+                                   "before matching, so that part can never match (and an export would accept it); "
+                                   "write the pattern for the normalised text, without punctuation or accents", q.id)
 
 
 @_rule("near-duplicate-prompt", E, "two questions have near-identical prompts (practice and secure pools alike)")
