@@ -28,7 +28,7 @@ def test_migrations_build_exactly_the_models_and_are_idempotent(database: Databa
     with database.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
         assert diff == []
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002_lti"
     assert set(inspect(database.engine).get_table_names()) >= {"students", "tokens", "quizzes", "attempts", "idempotency_keys"}
 
 

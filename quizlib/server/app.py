@@ -19,6 +19,8 @@ from .clock import iso, server_now
 from .db import Database
 from .errors import install_handlers
 from .limits import BodySizeLimit, RateLimiter
+from .lti import routes as lti_routes
+from .lti.worker import OutboxWorker
 from .models import Quiz
 from .security import MAX_TOKEN_CHARS, get_db, get_settings, resolve_token
 from .settings import Settings
@@ -34,7 +36,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = OutboxWorker(db, settings)  # sends LTI scores to the LMS (quizlib.server.lti.outbox)
+        worker.start()
         yield
+        worker.stop()
+        app.state.lti_delivery.http.close()
         db.dispose()
 
     app = FastAPI(
@@ -48,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_handlers(app)
     app.include_router(api_student.router)
     app.include_router(api_instructor.router)
+    lti_routes.install(app, db, settings)
 
     @app.get("/api/health", tags=["service"], summary="Liveness and database check (no auth)")
     def health(db: Database = Depends(get_db)) -> dict[str, object]:
