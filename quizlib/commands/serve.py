@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # the server extra is optional: imported lazily at run time
     from ..server.db import Database
     from ..server.settings import Settings
 
-ACTIONS = ("roster", "publish", "gradebook", "items", "token", "revoke")
+ACTIONS = ("roster", "publish", "gradebook", "items", "token", "revoke", "lti")
 
 
 def _db_option(p: argparse.ArgumentParser, default: Any) -> None:
@@ -95,6 +95,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     v = actions.add_parser("revoke", help="revoke every token of a student")
     _db_option(v, argparse.SUPPRESS)
     v.add_argument("student", help="student id")
+
+    from ._serve_lti import add_parser as add_lti  # LTI 1.3 actions: quizlib serve lti ...
+
+    add_lti(actions, _db_option)
     return p
 
 
@@ -302,5 +306,11 @@ def _revoke(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _lti(args: argparse.Namespace, settings: Settings) -> int:
+    from ._serve_lti import run as run_lti
+
+    return run_lti(args, settings)
+
+
 _ACTIONS = {"roster": _roster, "publish": _publish, "gradebook": _gradebook, "items": _items,
-            "token": _token, "revoke": _revoke}
+            "token": _token, "revoke": _revoke, "lti": _lti}

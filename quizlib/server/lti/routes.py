@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Depends, FastAPI, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -117,11 +118,15 @@ async def login(request: Request, db: Database = Depends(get_db), settings: Sett
                 now: datetime = Depends(server_now)) -> Response:
     try:
         params = await _params(request)
-        with db.write() as s:
-            target = lti_launch.login(s, params, settings.public_url, now)
+        target = await run_in_threadpool(_login, db, params, settings, now)
     except LtiError as exc:
         return refusal(exc)
     return RedirectResponse(target, status_code=302, headers=_NO_STORE)
+
+
+def _login(db: Database, params: dict[str, str], settings: Settings, now: datetime) -> str:
+    with db.write() as s:
+        return lti_launch.login(s, params, settings.public_url, now)
 
 
 def _quiz_link(settings: Settings, quiz_id: str, token: str) -> str:
@@ -131,8 +136,17 @@ def _quiz_link(settings: Settings, quiz_id: str, token: str) -> str:
 @router.post("/launch")
 async def launch(request: Request, db: Database = Depends(get_db), settings: Settings = Depends(get_settings),
                  now: datetime = Depends(server_now)) -> Response:
+    # The form is read on the event loop; the database and the calls to the platform (its key set, the roster)
+    # run in the thread pool, so a platform that calls back into this service meanwhile is answered.
     try:
         form = await _params(request)
+    except LtiError as exc:
+        return refusal(exc)
+    return await run_in_threadpool(_launch, request, db, settings, now, form)
+
+
+def _launch(request: Request, db: Database, settings: Settings, now: datetime, form: dict[str, str]) -> Response:
+    try:
         with db.write() as s:
             done = lti_launch.validate(s, form, _keys(request), now)
             platform = done.platform
@@ -196,12 +210,15 @@ async def deep_link(request: Request, db: Database = Depends(get_db), settings: 
                     now: datetime = Depends(server_now)) -> Response:
     try:
         form = await _params(request)
-        with db.write() as s:
-            return_url, token = deep_linking.respond(s, form.get("dl", ""), form.get("quiz_id", ""),
-                                                     settings.public_url, now)
+        return_url, token = await run_in_threadpool(_deep_link, db, settings, now, form)
     except LtiError as exc:
         return refusal(exc)
     return page("lti_post.html", action=return_url, fields={"JWT": token})
+
+
+def _deep_link(db: Database, settings: Settings, now: datetime, form: dict[str, str]) -> tuple[str, str]:
+    with db.write() as s:
+        return deep_linking.respond(s, form.get("dl", ""), form.get("quiz_id", ""), settings.public_url, now)
 
 
 @router.get("/register")
