@@ -1,0 +1,247 @@
+"""LTI pieces in-process: role mapping, what the score payload looks like to Moodle and Canvas, the outbox's
+queueing (submit, regrade, idempotent retries) and delivery policy, and that no input to the LTI endpoints
+becomes a 500."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from quizlib.server.lti import accounts, claims, outbox
+from quizlib.server.lti.registration import register
+from quizlib.server.lti.services import ServiceError, TokenCache, scores_url
+from quizlib.server.lti.tables import LtiGradePost
+from quizlib.server.models import Attempt
+from quizlib.server.security import issue_token
+
+from .fixtures.server.harness import Service, database_url, make_service
+from .lti_platform import MOODLE_ISO8601
+
+VOCAB = "http://purl.imsglobal.org/vocab/lis/v2/"
+
+
+@pytest.mark.parametrize("roles, expected", [
+    ([VOCAB + "membership#Learner"], "learner"),
+    (["Learner"], "learner"),
+    ([VOCAB + "institution/person#Student"], "learner"),
+    ([VOCAB + "membership#Learner", "http://purl.imsglobal.org/vocab/lti/system/person#TestUser"], "learner"),
+    ([VOCAB + "membership#Instructor"], "instructor"),
+    (["Instructor"], "instructor"),
+    ([VOCAB + "membership/Instructor#TeachingAssistant"], "instructor"),
+    ([VOCAB + "membership#Learner", VOCAB + "membership#Instructor"], "instructor"),
+    ([VOCAB + "membership#Mentor"], None),
+    ([], None),
+    ([42, None], None),
+])
+def test_roles_map_to_the_services_two_roles(roles: list[Any], expected: str | None) -> None:
+    assert claims.service_role(roles) == expected
+
+
+def test_scores_go_into_the_line_item_path_and_keep_its_query() -> None:
+    # Moodle's line item URLs carry ?type_id=N (mod/lti/service/gradebookservices/classes/local/resources/lineitem.php).
+    url = "https://moodle.example.edu/mod/lti/services.php/2/lineitems/7/lineitem?type_id=3"
+    assert scores_url(url) == "https://moodle.example.edu/mod/lti/services.php/2/lineitems/7/lineitem/scores?type_id=3"
+    assert scores_url("https://canvas.example.edu/api/lti/courses/1/line_items/5/") == \
+        "https://canvas.example.edu/api/lti/courses/1/line_items/5/scores"
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(timezone.utc)))
+def test_score_timestamps_pass_moodles_pattern_with_milliseconds(when: datetime) -> None:
+    text = outbox.stamp(when)
+    assert MOODLE_ISO8601.match(text), text  # Moodle: gradebookservices::validate_iso8601_date
+    assert text.endswith("+00:00") and len(text.split(".")[1]) == len("123+00:00")  # Canvas asks for subsecond precision
+    assert datetime.fromisoformat(text) == when.replace(microsecond=when.microsecond // 1000 * 1000)
+
+
+def test_backoff_doubles_is_capped_and_honours_retry_after() -> None:
+    d = outbox.Delivery(httpx.Client(), base=10, cap=100)
+    waits = [d.backoff(n, None) for n in range(1, 7)]
+    assert 8 <= waits[0] <= 12 and 16 <= waits[1] <= 24 and 32 <= waits[2] <= 48
+    assert all(w <= 120 for w in waits) and waits[-1] >= 80
+    assert d.backoff(1, 500.0) == 500.0
+
+
+# --- the outbox in-process ------------------------------------------------------------------------------------
+
+LINEITEM = "https://lms.example.edu/lineitems/1/lineitem?type_id=1"
+
+
+def _lti_student(svc: Service, sub: str = "u1") -> str:
+    """A platform, a course link with a gradebook column, and a learner who launched from it; their token."""
+    now = svc.clock()
+    data = {"sub": sub, "name": "Una User", claims.RESOURCE_LINK: {"id": "rl-1"}, claims.CONTEXT: {"id": "c1"},
+            claims.AGS_ENDPOINT: {"lineitem": LINEITEM, "scope": [claims.SCOPE_SCORE]}}
+    with svc.db.write() as s:
+        platform = register(s, name="LMS", issuer="https://lms.example.edu", client_id="cid",
+                            auth_login_url="https://lms.example.edu/auth", auth_token_url="https://lms.example.edu/token",
+                            jwks_url="https://lms.example.edu/jwks", deployments=["d1"], now=now)
+        user = accounts.upsert_user(s, platform, accounts.person_from_claims(data, claims.LEARNER), now)
+        context = accounts.upsert_context(s, platform, "d1", data)
+        link = accounts.upsert_link(s, platform, "d1", context, data, "q1", now)
+        accounts.link_user(s, link, user)
+        token = issue_token(s, "student", now, user.student_pk)
+    svc.tokens[sub] = token
+    return token
+
+
+def _posts(svc: Service) -> list[LtiGradePost]:
+    with svc.db.read() as s:
+        return list(s.execute(select(LtiGradePost).order_by(LtiGradePost.id)).scalars())
+
+
+@pytest.fixture
+def lti_service(tmp_path):  # type: ignore[no-untyped-def]
+    svc = make_service(database_url("sqlite", tmp_path), lti_worker_seconds=0)
+    try:
+        yield svc
+    finally:
+        svc.close()
+
+
+def test_submit_queues_one_post_per_link_and_a_retried_submit_adds_none(lti_service: Service) -> None:
+    svc = lti_service
+    svc.publish("q1", max_attempts=2)
+    _lti_student(svc)
+    attempt = svc.start("u1", "q1")
+    for _ in range(2):  # the same Idempotency-Key twice: one submission, one post
+        assert svc.submit("u1", attempt["id"], svc.key_answers(attempt["id"])).status_code == 200
+    posts = _posts(svc)
+    assert [(p.revision, p.reason, p.status) for p in posts] == [(1, "submitted", "pending")]
+
+
+def test_a_regrade_queues_a_new_revision_and_an_unchanged_score_does_not(lti_service: Service) -> None:
+    svc = lti_service
+    svc.publish("q1")
+    _lti_student(svc)
+    attempt = svc.start("u1", "q1")
+    svc.submit("u1", attempt["id"], svc.key_answers(attempt["id"]))
+    with svc.db.write() as s:
+        row = s.get(Attempt, attempt["id"])
+        row.score = row.score  # touched, not changed
+    with svc.db.write() as s:
+        row = s.get(Attempt, attempt["id"])
+        row.score = (row.score or 0) - 1  # a regrade
+    assert [(p.revision, p.reason) for p in _posts(svc)] == [(1, "submitted"), (2, "regraded")]
+
+
+def test_attempts_of_students_without_lti_queue_nothing(lti_service: Service) -> None:
+    svc = lti_service
+    svc.publish("q1")
+    svc.roster("csv1")
+    attempt = svc.start("csv1", "q1")
+    svc.submit("csv1", attempt["id"], {})
+    assert _posts(svc) == []
+
+
+class FakeLms:
+    """Answers token requests and scores with whatever the test says."""
+
+    def __init__(self, statuses: list[int]) -> None:
+        self.statuses = statuses
+        self.scores: list[dict[str, Any]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/token":
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 3600})
+        assert request.url.path.endswith("/lineitem/scores") and request.url.params["type_id"] == "1"
+        self.scores.append(json.loads(request.content))
+        return httpx.Response(self.statuses.pop(0) if self.statuses else 200, json={})
+
+
+def _delivery(lms: FakeLms) -> outbox.Delivery:
+    return outbox.Delivery(httpx.Client(transport=httpx.MockTransport(lms)), TokenCache(), base=10, cap=60, max_tries=3)
+
+
+def test_delivery_retries_with_backoff_then_sends_the_same_payload_once(lti_service: Service) -> None:
+    svc = lti_service
+    svc.publish("q1")
+    _lti_student(svc)
+    attempt = svc.start("u1", "q1")
+    svc.submit("u1", attempt["id"], svc.key_answers(attempt["id"]))
+    lms = FakeLms([503, 502])
+    delivery = _delivery(lms)
+    now = datetime.now(timezone.utc)
+    assert outbox.deliver_due(svc.db, delivery, now) == {"pending": 1}
+    post = _posts(svc)[0]
+    assert post.tries == 1 and post.due_at >= now + timedelta(seconds=8)
+    assert outbox.deliver_due(svc.db, delivery, now) == {}  # not due yet
+    assert outbox.deliver_due(svc.db, delivery, now + timedelta(seconds=13)) == {"pending": 1}
+    assert outbox.deliver_due(svc.db, delivery, now + timedelta(seconds=60)) == {"sent": 1}
+    assert len(lms.scores) == 3 and lms.scores[0] == lms.scores[1] == lms.scores[2]  # same score, same timestamp
+    assert lms.scores[0]["scoreGiven"] == 7.0 and lms.scores[0]["userId"] == "u1"
+    assert outbox.deliver_due(svc.db, delivery, now + timedelta(hours=1)) == {}
+
+
+@pytest.mark.parametrize("status, outcome", [(409, "sent"), (400, "failed"), (403, "failed")])
+def test_a_refusal_is_final_but_moodles_409_means_it_already_has_the_score(lti_service: Service, status: int,
+                                                                         outcome: str) -> None:
+    svc = lti_service
+    svc.publish("q1")
+    _lti_student(svc)
+    attempt = svc.start("u1", "q1")
+    svc.submit("u1", attempt["id"], {})
+    assert outbox.deliver_due(svc.db, _delivery(FakeLms([status])), datetime.now(timezone.utc)) == {outcome: 1}
+
+
+def test_the_last_try_marks_failed_and_the_listing_says_why(lti_service: Service) -> None:
+    svc = lti_service
+    svc.publish("q1")
+    _lti_student(svc)
+    attempt = svc.start("u1", "q1")
+    svc.submit("u1", attempt["id"], {})
+    delivery, now = _delivery(FakeLms([503, 503, 503])), datetime.now(timezone.utc)
+    results = [outbox.deliver_due(svc.db, delivery, now + timedelta(minutes=5 * i)) for i in range(3)]
+    assert results == [{"pending": 1}, {"pending": 1}, {"failed": 1}]
+    with svc.db.read() as s:
+        (row,) = outbox.listing(s)
+    assert row["status"] == "failed" and "503" in row["error"] and row["tries"] == 3
+
+
+def test_an_older_due_post_is_superseded_by_a_newer_one(lti_service: Service) -> None:
+    svc = lti_service
+    svc.publish("q1", max_attempts=2)
+    _lti_student(svc)
+    for n in (1, 2):
+        attempt = svc.start("u1", "q1")
+        svc.submit("u1", attempt["id"], svc.key_answers(attempt["id"], right=n == 2), key=f"k{n}")
+    lms = FakeLms([])
+    assert outbox.deliver_due(svc.db, _delivery(lms), datetime.now(timezone.utc)) == {"skipped": 1, "sent": 1}
+    assert len(lms.scores) == 1 and lms.scores[0]["scoreGiven"] == 7.0  # the best attempt, once
+    assert lms.scores[0]["activityProgress"] == "Completed"
+
+
+# --- no input is a 500 ----------------------------------------------------------------------------------------
+
+_field = st.one_of(st.text(max_size=40), st.sampled_from(["", "a.b.c", "eyJhbGciOiJIUzI1NiJ9.e30.x"]))
+_form = st.dictionaries(st.sampled_from(["id_token", "state", "iss", "login_hint", "target_link_uri", "client_id",
+                                         "lti_deployment_id", "dl", "quiz_id", "error", "x"]), _field, max_size=6)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(form=_form, path=st.sampled_from(["/lti/launch", "/lti/login", "/lti/deep-link"]))
+def test_any_form_to_the_lti_endpoints_gets_a_4xx_page_never_a_500(lti_service: Service, form: dict[str, str],
+                                                                     path: str) -> None:
+    r = lti_service.client.post(path, data=form, follow_redirects=False)
+    assert 400 <= r.status_code < 500, (form, r.status_code, r.text[:300])
+    assert r.headers["content-type"].startswith("text/html") and "location" not in r.headers
+
+
+def test_html_pages_may_be_framed_only_by_registered_platforms(lti_service: Service) -> None:
+    before = lti_service.client.get("/lti/quiz/none").headers["content-security-policy"]
+    assert before == "frame-ancestors 'self'"
+    lti_service.publish("q1")
+    _lti_student(lti_service)
+    # The policy is cached for 30 s per process; a new process (app) reads it at once.
+    fresh = make_service(lti_service.settings.database_url, lti_worker_seconds=0)
+    try:
+        policy = fresh.client.get("/lti/quiz/none").headers["content-security-policy"]
+    finally:
+        fresh.close()
+    assert policy == "frame-ancestors 'self' https://lms.example.edu"
