@@ -186,13 +186,14 @@ def _grades(args: argparse.Namespace, settings: Settings, db: Any) -> int:
         return 0
     table = Table("#", "quiz", "student", "attempt", "rev", "why", "status", "tries", "next try", "score", "last error",
                   title="scores for the LMS" + ("" if args.all else " not yet delivered"))
+    if not rows:
+        Console(stderr=True).print("nothing waiting: every score has reached the LMS")
+        return 0
     for r in rows:
         table.add_row(str(r["id"]), str(r["quiz"]), r["student"], str(r["attempt"]), str(r["revision"]), r["reason"],
                       r["status"], str(r["tries"]), f"{r['due_at']:%Y-%m-%d %H:%M:%S}" if r["status"] == "pending" else "",
                       "" if r["score"] is None else f"{r['score']:g}", (r["error"] or "")[:80])
     Console(highlight=False).print(table)
-    if not rows:
-        Console(stderr=True).print("nothing waiting: every score has reached the LMS")
     return 0
 
 
