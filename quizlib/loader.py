@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Iterator, TypeVar
 from pydantic import BaseModel, ValidationError
 import yaml
 
-from .models import QUESTION_TYPES, Bank, MatchPair, Objective, Option, AcceptedAnswer, OrderItem
+from .models import ID_PATTERN, QUESTION_TYPES, Bank, MatchPair, Objective, Option, AcceptedAnswer, OrderItem
 from .schema_versions import SchemaVersionError, upgrade
 
 Path_ = tuple[str | int, ...]
@@ -138,7 +138,10 @@ def compose_yaml(text: str, filename: str, positions: dict[Path_, tuple[int, int
 
 
 def _friendly(error: dict[str, Any]) -> str:
+    """The pydantic error in an author's words: what the field must be, what was found, and how to fix it."""
     kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    value = error.get("input")
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
@@ -147,15 +150,106 @@ def _friendly(error: dict[str, Any]) -> str:
         hint = f"; did you mean '{near[0]}'?" if near else ""
         return f"unknown key '{key}' (not part of the bank format){hint}"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        tag = (error.get("ctx") or {}).get("tag")
+        tag = ctx.get("tag")
         if kind == "union_tag_not_found":
             return f"missing 'type'; one of: {', '.join(QUESTION_TYPES)}"
         near = difflib.get_close_matches(str(tag), list(QUESTION_TYPES), n=1)
         hint = f"; did you mean '{near[0]}'?" if near else ""
         return f"unknown question type '{tag}' (one of: {', '.join(QUESTION_TYPES)}){hint}"
     if kind == "literal_error" and error.get("loc") == ("schema_version",):
-        return f"schema_version must be 1, got {error.get('input')!r}"
-    return str(error.get("msg", "invalid value"))
+        return f"schema_version must be 1, got {value!r}"
+    plain = _plain_words(kind, ctx, value)
+    return plain if plain is not None else str(error.get("msg", "invalid value"))
+
+
+def _found(value: Any) -> str:
+    """How YAML read a value, for a message: the text 'two', the number 1961, a list, true ..."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "'key: value' lines"
+    return "nothing" if value is None else repr(value)
+
+
+def _entries(n: Any) -> str:
+    return f"{n} entry" if n == 1 else f"{n} entries"
+
+
+def _plain_words(kind: str, ctx: dict[str, Any], value: Any) -> str | None:
+    """Plain wording for the errors authors meet (wrong type, out of range, empty), or None to keep pydantic's."""
+    if kind in ("float_type", "float_parsing", "int_type", "int_parsing"):
+        unquote = "; write numbers without quotes" if isinstance(value, str) and _is_number(value) else ""
+        return f"must be a number, such as 2 or 0.5 (got {_found(value)}){unquote}"
+    if kind == "finite_number":
+        return "must be a finite number"
+    if kind in ("bool_type", "bool_parsing"):
+        return f"must be true or false (got {_found(value)})"
+    if kind == "string_type":
+        if isinstance(value, bool):
+            return f"must be text, but YAML read {_found(value)} as true/false: put it in quotes, '{_found(value)}'"
+        if isinstance(value, (int, float)):
+            return f"must be text, but YAML read {value!r} as a number: put it in quotes, '{value!r}'"
+        return f"must be text (got {_found(value)})"
+    if kind == "list_type":
+        return f"must be a list, one entry per line starting with '- ' (got {_found(value)})"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"must be 'key: value' lines, such as 'text: ...' (got {_found(value)})"
+    if kind == "enum":
+        allowed = [a.strip(" '") for a in str(ctx.get("expected", "")).replace(" or ", ", ").split(",") if a.strip()]
+        near = difflib.get_close_matches(str(value).lower(), allowed, n=1) if isinstance(value, str) else []
+        hint = f"; did you mean '{near[0]}'?" if near else ""
+        return f"must be one of {', '.join(allowed)} (got {_found(value).removeprefix('the text ')}){hint}"
+    if kind == "literal_error":
+        return f"must be {ctx.get('expected', 'one of the allowed values')} (got {_found(value)})"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "string_too_long":
+        return f"is too long: at most {ctx.get('max_length')} characters (has {len(value) if isinstance(value, str) else '?'})"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == ID_PATTERN:
+        return f"an id may use only letters, digits, '-', '_' and '.', starting with a letter or digit (got {value!r})"
+    if kind == "too_short":
+        return f"needs at least {_entries(ctx.get('min_length'))} (found {ctx.get('actual_length')})"
+    if kind == "too_long":
+        return f"may have at most {_entries(ctx.get('max_length'))} (found {ctx.get('actual_length')})"
+    bounds = {"greater_than": ("more than", "gt"), "greater_than_equal": ("at least", "ge"),
+              "less_than": ("less than", "lt"), "less_than_equal": ("at most", "le")}
+    if kind in bounds:
+        words, key = bounds[kind]
+        return f"must be {words} {ctx.get(key)} (got {_found(value).removeprefix('the number ')})"
+    return None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+#: A YAML line ``key: value`` (possibly a list item), to show how to quote a value containing ": ".
+_KEY_VALUE = re.compile(r"^(\s*(?:-\s+)?)([A-Za-z_][\w.-]*):\s+(.*?)\s*$")
+
+
+def yaml_hint(problem: str, line_text: str) -> str:
+    """A fix for the YAML errors authors make, shown after the parser's own words."""
+    if "mapping values are not allowed" in problem:
+        m = _KEY_VALUE.match(line_text)
+        example = ""
+        if m and ": " in m.group(3) and not m.group(3).startswith(('"', "'")):
+            quoted = m.group(3).replace("\\", "\\\\").replace('"', '\\"')
+            example = f': {m.group(2)}: "{quoted}"'
+        return ("; a colon followed by a space starts a new key, so to write one inside text, "
+                f"put the whole text in quotes{example}")
+    if "found character '\\t'" in problem:
+        return "; YAML indents with spaces, not tabs"
+    return ""
 
 
 def locate(
@@ -250,7 +344,9 @@ def parse_located(
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = " ".join(str(p) for p in (exc.context, exc.problem) if p) or str(exc)
-        raise error([BankError(filename, line, col, "", f"YAML: {problem}")]) from None
+        lines = text.splitlines()
+        hint = yaml_hint(problem, lines[line - 1] if 0 < line <= len(lines) else "")
+        raise error([BankError(filename, line, col, "", f"YAML: {problem}{hint}")]) from None
     except yaml.YAMLError as exc:
         raise error([BankError(filename, 1, 1, "", f"YAML: {exc}")]) from None
     if not isinstance(raw, dict):
@@ -289,6 +385,51 @@ def parse_bank_located(text: str, filename: str) -> LocatedBank:
     bank, positions = parse_located(text, filename, Bank, what="bank", friendly=_friendly,
                                     prepare=_upgrade_located(filename))
     return LocatedBank(bank, filename, positions)
+
+
+def salvage_bank(text: str, filename: str) -> tuple[LocatedBank, int] | None:
+    """The bank without its invalid questions, and how many were left out; None if nothing can be kept.
+
+    For tools that check more than the format (``quizlib lint``): a bank with one
+    broken question still has others worth checking, and authors should not need
+    one run to fix the format and another for everything else. Only problems
+    inside questions can be left out; a bank whose own fields are wrong, or whose
+    YAML does not parse, gives None. Positions are renumbered so every kept
+    question still reports its own line.
+    """
+    positions: dict[Path_, tuple[int, int]] = {}
+    try:
+        raw = compose_yaml(text, filename, positions, [])
+        raw = upgrade(raw) if isinstance(raw, dict) else None
+    except (yaml.YAMLError, SchemaVersionError):
+        return None
+    if raw is None or not isinstance(raw.get("questions"), list):
+        return None
+    try:
+        return LocatedBank(Bank.model_validate(raw), filename, positions), 0
+    except ValidationError as exc:
+        bad: set[int] = set()
+        for err in exc.errors(include_url=False):
+            loc = err["loc"]
+            if len(loc) < 2 or loc[0] != "questions" or not isinstance(loc[1], int):
+                return None  # a bank-level problem: nothing reliable to keep
+            bad.add(loc[1])
+    keep = [i for i in range(len(raw["questions"])) if i not in bad]
+    if not keep:
+        return None
+    try:
+        bank = Bank.model_validate({**raw, "questions": [raw["questions"][i] for i in keep]})
+    except ValidationError:
+        return None
+    where = {old: new for new, old in enumerate(keep)}
+    moved: dict[Path_, tuple[int, int]] = {}
+    for path, pos in positions.items():
+        if len(path) >= 2 and path[0] == "questions" and isinstance(path[1], int):
+            if path[1] in where:
+                moved[("questions", where[path[1]], *path[2:])] = pos
+        else:
+            moved[path] = pos
+    return LocatedBank(bank, filename, moved), len(bad)
 
 
 def load_bank(path: str | Path) -> Bank:

@@ -53,6 +53,11 @@ class FormManifest(StrictModel):
     bank_hashes: dict[str, str] = Field(
         default_factory=dict, description="sha256 of each bank file used, so a later key change is detectable."
     )
+    question_hashes: dict[str, str] = Field(
+        default_factory=dict,
+        description="sha256 of each question on the forms, as drawn (by global id), so grading can name every "
+        "question edited since; older manifests have only bank_hashes.",
+    )
     forms: list[Form]
 
     def form(self, form_id: str) -> Form:

@@ -40,6 +40,29 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=80)]
 NonEmptyText = Annotated[str, Field(min_length=1)]
 
+#: Numbers and booleans are taken as written: ``points: "2"`` or ``correct: yes`` (text in YAML 1.2) are
+#: errors, as they are for the JSON Schema editors check banks with, not silently converted.
+StrictFloat = Annotated[float, Field(strict=True)]
+StrictBool = Annotated[bool, Field(strict=True)]
+
+
+def _plain_text_or_object(schema: dict[str, Any]) -> None:
+    """JSON Schema of a model that may also be written as plain text (its ``text``), as authors mostly do."""
+    obj = dict(schema)
+    schema.clear()
+    schema["anyOf"] = [{"type": "string", "pattern": r"\S"}, obj]
+
+
+def _contains_correct(at_most_one: bool) -> dict[str, Any]:
+    """JSON Schema for "exactly one option is correct" / "at least one is" (checked by validators here)."""
+    extra: dict[str, Any] = {
+        "contains": {"type": "object", "required": ["correct"], "properties": {"correct": {"const": True}}},
+        "minContains": 1,
+    }
+    if at_most_one:
+        extra["maxContains"] = 1
+    return extra
+
 
 
 @dataclass
@@ -114,16 +137,26 @@ class Option(StrictModel):
 
     id: Id | None = None
     text: NonEmptyText
-    correct: bool = False
+    correct: StrictBool = False
     feedback: str | None = None
 
 
 class AcceptedAnswer(StrictModel):
     """An accepted short answer: literal ``text`` (compared after normalisation) or a ``regex``."""
 
+    model_config = ConfigDict(
+        json_schema_extra=lambda schema: (
+            schema.update(oneOf=[
+                {"required": ["text"], "properties": {"text": {"type": "string", "pattern": r"\S"}}},
+                {"required": ["regex"], "properties": {"regex": {"type": "string", "format": "regex"}}},
+            ]),
+            _plain_text_or_object(schema),
+        )
+    )
+
     text: str | None = None
     regex: str | None = None
-    credit: float = Field(default=1.0, ge=0.0, le=1.0)
+    credit: StrictFloat = Field(default=1.0, ge=0.0, le=1.0)
     feedback: str | None = None
 
     @model_validator(mode="before")
@@ -161,6 +194,8 @@ class MatchPair(StrictModel):
 
 class OrderItem(StrictModel):
     """One item of an ordering question; ``id`` derived as i1, i2, ... if omitted."""
+
+    model_config = ConfigDict(json_schema_extra=_plain_text_or_object)
 
     id: Id | None = None
     text: NonEmptyText
@@ -212,7 +247,7 @@ class QuestionBase(StrictModel):
 
     id: Id
     prompt: NonEmptyText
-    points: float = Field(default=1.0, gt=0, le=1000)
+    points: StrictFloat = Field(default=1.0, gt=0, le=1000)
     explanation: NonEmptyText
     source: Id = Field(description="Label of the heading in the bank's page that supports the answer.")
     objective: Id = Field(description="Id of one of the bank's objectives.")
@@ -247,8 +282,8 @@ class QuestionBase(StrictModel):
 
 class SingleChoice(QuestionBase):
     type: Literal["single"]
-    options: list[Option] = Field(min_length=2, max_length=8)
-    shuffle: bool = True
+    options: list[Option] = Field(min_length=2, max_length=8, json_schema_extra=_contains_correct(at_most_one=True))
+    shuffle: StrictBool = True
 
     @field_validator("options")
     @classmethod
@@ -266,9 +301,9 @@ class SingleChoice(QuestionBase):
 
 class MultipleChoice(QuestionBase):
     type: Literal["multiple"]
-    options: list[Option] = Field(min_length=2, max_length=10)
+    options: list[Option] = Field(min_length=2, max_length=10, json_schema_extra=_contains_correct(at_most_one=False))
     scoring: MultipleScoring = MultipleScoring.partial
-    shuffle: bool = True
+    shuffle: StrictBool = True
 
     @field_validator("options")
     @classmethod
@@ -283,7 +318,7 @@ class MultipleChoice(QuestionBase):
 
 class TrueFalse(QuestionBase):
     type: Literal["true_false"]
-    answer: bool
+    answer: StrictBool
     feedback_true: str | None = None
     feedback_false: str | None = None
 
@@ -292,8 +327,15 @@ class ShortAnswer(QuestionBase):
     """Free text compared after normalisation (see :func:`quizlib.normalize.normalize_text`)."""
 
     type: Literal["short"]
-    answers: list[AcceptedAnswer] = Field(min_length=1)
-    normalize: bool = Field(
+    answers: list[AcceptedAnswer] = Field(
+        min_length=1,
+        json_schema_extra={"contains": {"anyOf": [
+            {"type": "string"},
+            {"type": "object", "not": {"required": ["credit"]}},
+            {"type": "object", "required": ["credit"], "properties": {"credit": {"const": 1}}},
+        ]}},
+    )
+    normalize: StrictBool = Field(
         default=True,
         description="Ignore case, spacing, punctuation and diacritics when comparing.",
     )
@@ -310,8 +352,8 @@ class ShortAnswer(QuestionBase):
 
 class Numeric(QuestionBase):
     type: Literal["numeric"]
-    answer: float = Field(allow_inf_nan=False)
-    tolerance: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
+    answer: StrictFloat = Field(allow_inf_nan=False)
+    tolerance: StrictFloat = Field(default=0.0, ge=0.0, allow_inf_nan=False)
     tolerance_mode: ToleranceMode = ToleranceMode.absolute
     unit: str | None = None
 
@@ -322,7 +364,7 @@ class Matching(QuestionBase):
     type: Literal["matching"]
     pairs: list[MatchPair] = Field(min_length=2, max_length=12)
     distractors: list[NonEmptyText] = Field(default_factory=list, max_length=8)
-    shuffle: bool = True
+    shuffle: StrictBool = True
 
     @field_validator("pairs")
     @classmethod
@@ -377,7 +419,7 @@ class Bank(StrictModel):
     schema_version: Literal[1] = Field(description="Format version of this file; see quizlib.schema_versions.")
     page: NonEmptyText = Field(description="Docname of the book page, relative to book/ and without '.md'.")
     title: NonEmptyText
-    secure: bool = Field(
+    secure: StrictBool = Field(
         default=False,
         description=(
             "True for a secure pool: questions for graded work only (forms, the grading service, "
@@ -396,6 +438,13 @@ class Bank(StrictModel):
             return handler(data)
         finally:
             _bank_scope.reset(token)
+
+    @field_validator("schema_version", mode="before")
+    @classmethod
+    def _version_is_a_number(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # True == 1 in Python; not in YAML or JSON
+            raise PydanticCustomError("literal_error", "Input should be 1")
+        return value
 
     @field_validator("objectives")
     @classmethod

@@ -170,3 +170,46 @@ def test_cli_reports_an_unmeetable_rule_with_its_line(tmp_path, capsys):
     code = main(["form", str(bp), "--banks", str(FORMS / "banks"), "--variants", "1", "-o", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert code == 1 and f"{bp}:6:5" in err and "has only 10 question(s)" in err
+
+
+def test_answer_key_entries_read_without_the_bank():
+    """"A, C, E (partial credit)" left the marker guessing (credit per letter? for a subset?), and a regular
+    expression was printed raw; the key now says the rule and lists the texts a pattern accepts."""
+    from quizlib.forms.answers import key_text
+    from quizlib.manifest import FormQuestion
+    from quizlib.models import Bank
+
+    bank = Bank.model_validate({
+        "schema_version": 1, "page": "k/k", "title": "K", "objectives": [{"id": "O1", "text": "x"}],
+        "questions": [
+            {"id": "m", "type": "multiple", "prompt": "p", "explanation": "e", "source": "s", "objective": "O1",
+             "difficulty": "easy", "options": [{"text": t, "correct": t in "ace"} for t in "abcde"]},
+            {"id": "aon", "type": "multiple", "scoring": "all_or_nothing", "prompt": "p", "explanation": "e",
+             "source": "s", "objective": "O1", "difficulty": "easy",
+             "options": [{"text": "a", "correct": True}, {"text": "b"}]},
+            {"id": "s", "type": "short", "prompt": "p", "explanation": "e", "source": "s", "objective": "O1",
+             "difficulty": "easy", "answers": [{"text": "Joseph Nye"}, {"regex": "^joseph( s)? nye( jr)?$"},
+                                               {"regex": "^nye.*$", "credit": 0.5}]},
+        ],
+    })
+    m, aon, s = bank.questions
+    fq = FormQuestion(qid="k/k/m", number=1, points=1, option_order=["a", "b", "c", "d", "e"])
+    assert key_text(m, fq) == ("A, C, E: each of these 3 earns 1/3 of the mark, each other letter circled takes "
+                               "1/3 off (never below 0)")
+    fq = FormQuestion(qid="k/k/aon", number=2, points=1, option_order=["b", "a"])
+    assert key_text(aon, fq) == "B: exactly this letter for the mark (all or nothing)"
+    text = key_text(s, FormQuestion(qid="k/k/s", number=3, points=1))
+    assert "joseph nye / joseph nye jr / joseph s nye / joseph s nye jr" in text and "^joseph" not in text
+    assert "any answer matching the pattern ^nye.*$ (50% credit)" in text
+    assert text.endswith("(case, spacing, punctuation and accents ignored)")
+
+
+def test_printed_forms_and_answer_keys_are_never_committed():
+    """`quizlib form` writes answer keys under dist/ by default: git must ignore them."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    for path in ("dist/forms/midterm/keys/midterm--v1.key.html", "dist/exports/course.qti.zip"):
+        assert subprocess.run(["git", "check-ignore", "-q", path], cwd=ROOT).returncode == 0, path

@@ -30,7 +30,7 @@ def graded(tmp_path_factory):
     out = tmp_path_factory.mktemp("grade")
     code = main([
         "grade", str(GRADE / "class.jsonl"), "--banks", str(FIXTURES / "banks"),
-        "--manifest", str(GRADE / "manifest.json"), "-o", str(out), "--book-url", "https://example.org/book",
+        "--manifest", str(GRADE / "manifest.json"), "-o", str(out), "--book-url", "https://example.org/course/",
     ])
     assert code == 0
     return out
@@ -109,7 +109,8 @@ def test_feedback_lists_what_was_missed_and_where_to_reread(graded):
     assert "### Question 1: 0 / 1" in ben and "Malabar began as a US–India exercise." in ben
     assert "- Why: RIMPAC is held in even-numbered years." in ben
     assert "page `fixture/page`, section `fixture-exercises`" in ben
-    assert "<https://example.org/book/fixture/page.html#fixture-exercises>" in ben
+    # The built site keeps the book's pages under book/ (the docname in _toc.yml), so the link does too.
+    assert "<https://example.org/course/book/fixture/page.html#fixture-exercises>" in ben
     assert "(a) Malabar" in ben  # the answer in the question's words
     assert "### Question 6" in ben  # num-1 missed
     dee = (folder / "dee.md").read_text()

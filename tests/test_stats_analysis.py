@@ -93,11 +93,15 @@ def test_upper_lower_index_and_options_match_an_independent_count(handmade):
         assert o.share_top == pytest.approx(ind[top].mean()) and o.share_bottom == pytest.approx(ind[bottom].mean())
         assert o.point_biserial == pytest.approx(sps.pointbiserialr(ind, T).statistic)
     multi = a.items[1]
+    # Canvas counts respondents only: s10 left multi-1 blank (an empty list), so the figures are over 11.
+    answered = np.array([bool(answers[1]) for _, *answers in CLASS])
+    assert multi.respondents == 11 and multi.n == 12
     chosen_multi = [set(answers[1]) for _, *answers in CLASS]
     for o in multi.options:
         ind = np.array([o.option_id in c for c in chosen_multi], dtype=float)
-        assert o.chosen == int(ind.sum())
-        assert o.point_biserial == pytest.approx(sps.pointbiserialr(ind, T).statistic)
+        assert o.chosen == int(ind.sum()) and o.share == pytest.approx(ind.sum() / 11)
+        # Canvas's formula over respondents is the Pearson correlation of choosing with the total.
+        assert o.point_biserial == pytest.approx(sps.pointbiserialr(ind[answered], T[answered]).statistic)
     tf = a.items[3]
     assert [o.chosen for o in tf.options] == [
         sum(1 for _, *ans in CLASS if ans[3] is False), sum(1 for _, *ans in CLASS if ans[3] is True)
@@ -190,3 +194,43 @@ def test_stats_report_labels_every_figure(handmade):
         assert definition in text
     assert len(soup.find_all("img")) == 3
     assert {th.get_text() for th in soup.find_all("th")} >= {"Facility", "Discrimination", "Point-biserial", "Skewness"}
+
+
+def test_stats_report_lists_flagged_questions_first_with_their_prompts(handmade, fixture_bank):
+    a, _ = handmade
+    soup = BeautifulSoup(stats_html(a), "html.parser")
+    table = soup.find("h2", id="items").find_next("table")
+    rows = table.find("tbody").find_all("tr")
+    flagged = ["flagged" in (tr.get("class") or []) for tr in rows]
+    assert any(flagged) and not all(flagged)
+    assert flagged == sorted(flagged, reverse=True)  # every flagged row before every other row
+    first = rows[0].find("td")
+    gid = first.find("code").get_text()
+    prompt = fixture_bank.question(gid.rsplit("/", 1)[1]).prompt
+    assert " ".join(prompt.replace("*", "").split()) in " ".join(first.get_text().split())
+
+
+def test_machine_files_carry_every_figure_at_full_precision(handmade, tmp_path):
+    import csv as csv_module
+
+    from quizlib.stats.report import write_machine_files
+
+    a, _ = handmade
+    items_csv, options_csv, test_json = write_machine_files(tmp_path, a)
+    with open(options_csv, newline="") as fh:
+        options = list(csv_module.DictReader(fh))
+    expected = [(s.gid, o) for s in a.items for o in s.options]
+    assert len(options) == len(expected)
+    for row, (gid, o) in zip(options, expected):
+        assert (row["question"], row["option"]) == (gid, o.option_id)
+        assert float(row["share"]) == o.share and int(row["chosen"]) == o.chosen
+        assert (row["point_biserial"] == "") == (o.point_biserial is None)
+        if o.point_biserial is not None:
+            assert float(row["point_biserial"]) == o.point_biserial  # reads back bit for bit
+    test = json.loads(test_json.read_text())["test"]
+    assert test["alpha"] == a.test.alpha and test["sd"] == a.test.sd and test["kurtosis"] == a.test.kurtosis
+    assert test["students"] == 12 and test["top"] + test["middle"] + test["bottom"] == 12
+    with open(items_csv, newline="") as fh:
+        items = list(csv_module.DictReader(fh))
+    assert [float(r["discrimination"]) for r in items] == [s.discrimination for s in a.items]
+    assert [r["random_guess"] for r in items][0] == repr(1 / 3)  # single-1 has three options

@@ -7,14 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..models import Bank
-
-
-def bank_schema() -> dict:
-    schema = Bank.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "quizlib bank"
-    return schema
+from ..bank_schema import bank_schema
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:

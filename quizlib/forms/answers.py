@@ -106,28 +106,66 @@ def key_response(question: QuestionBase, fq: FormQuestion) -> Any:
     raise TypeError(type(question).__name__)
 
 
+#: Spellings of a pattern listed in a key before the rest are summarised.
+KEY_SPELLINGS = 6
+
+
+def _fraction(n: int) -> str:
+    return "all of it" if n == 1 else f"1/{n}"
+
+
 def key_text(question: QuestionBase, fq: FormQuestion) -> str:
-    """The answer key entry as printed for the instructor."""
+    """The answer key entry as printed for the instructor who marks the paper by hand.
+
+    Written to be read without the bank: which letters, how many, and how the
+    scoring rule treats an incomplete or padded answer; a pattern's accepted
+    answers as the texts it accepts, not as a regular expression.
+    """
     if isinstance(question, SingleChoice):
         return str(key_response(question, fq))
     if isinstance(question, MultipleChoice):
-        picked = ", ".join(key_response(question, fq))
-        return picked + (" (all or nothing)" if question.scoring.value == "all_or_nothing" else " (partial credit)")
+        picked = key_response(question, fq)
+        n = len(picked)
+        circled = ", ".join(picked)
+        if question.scoring.value == "all_or_nothing":
+            return f"{circled}: exactly {'this letter' if n == 1 else f'these {n} letters'} for the mark (all or nothing)"
+        return (
+            f"{circled}: each of {'it' if n == 1 else f'these {n}'} earns {_fraction(n)} of the mark, "
+            f"each other letter circled takes {_fraction(n)} off (never below 0)"
+        )
     if isinstance(question, Matching):
         return ", ".join(f"{n} → {letter}" for n, letter in key_response(question, fq).items())
     if isinstance(question, Ordering):
-        return " ".join(key_response(question, fq)) + (" (all or nothing)" if question.scoring.value == "all_or_nothing" else "")
+        order = " ".join(key_response(question, fq))
+        if question.scoring.value == "all_or_nothing":
+            return f"{order} (the whole order for the mark: all or nothing)"
+        pairs = len(question.items) * (len(question.items) - 1) // 2
+        return f"{order} (each of the {pairs} pairs in the right order earns 1/{pairs})"
     if isinstance(question, TrueFalse):
         return "True" if question.answer else "False"
     if isinstance(question, ShortAnswer):
         parts = []
         for a in question.answers:
-            what = a.text if a.text is not None else f"pattern /{a.regex}/"
+            what = a.text if a.text is not None else _pattern_text(a.regex or "")
             parts.append(what if a.credit == 1.0 else f"{what} ({a.credit:.0%} credit)")
-        return "; ".join(parts)
+        rule = " (case, spacing, punctuation and accents ignored)" if question.normalize else ""
+        return "; ".join(parts) + rule
     if isinstance(question, Numeric):
         tol = ""
         if question.tolerance:
             tol = f" ± {question.tolerance:g}" if question.tolerance_mode is ToleranceMode.absolute else f" ± {question.tolerance:.2%}"
         return f"{question.answer:g}{tol}" + (f" {question.unit}" if question.unit else "")
     raise TypeError(type(question).__name__)
+
+
+def _pattern_text(pattern: str) -> str:
+    """A pattern's accepted answers as texts ("joseph nye, joseph s nye ..."), or, when it accepts an open-ended
+    set, the pattern itself, said to be one."""
+    from ..export._common import expand_pattern  # the exporters' expansion: one definition of "what it accepts"
+
+    texts = expand_pattern(pattern)
+    if texts is None:
+        return f"any answer matching the pattern {pattern}"
+    shown = " / ".join(t for t in texts[:KEY_SPELLINGS])
+    more = len(texts) - KEY_SPELLINGS
+    return shown + (f" (or {more} more spelling{'s' if more > 1 else ''} of these)" if more > 0 else "")

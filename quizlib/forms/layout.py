@@ -10,6 +10,7 @@ rebuilt from the ids.
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -69,10 +70,22 @@ def bank_hashes(bank_files: Mapping[Path, Bank], used: Iterable[str] | None = No
     }
 
 
+def question_sha256(question: QuestionBase) -> str:
+    """sha256 of a question's canonical JSON: any edit of its text, key, points or options changes it."""
+    text = json.dumps(question.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def build_manifest(blueprint: Blueprint, forms: Iterable[DrawnForm], hashes: Mapping[str, str] | None = None) -> FormManifest:
+    """The manifest; with the bank files' ``hashes`` it also records each drawn question's own hash."""
+    forms = list(forms)
+    questions = {}
+    if hashes is not None:
+        questions = {d.candidate.gid: question_sha256(d.candidate.question) for f in forms for d in f.questions}
     return FormManifest(
         exam_id=blueprint.exam_id,
         title=blueprint.title,
         bank_hashes=dict(hashes or {}),
+        question_hashes=dict(sorted(questions.items())),
         forms=[manifest_form(blueprint, f) for f in forms],
     )

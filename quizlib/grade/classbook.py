@@ -23,6 +23,7 @@ from typing import Iterable
 import numpy as np
 
 from .attempts import Reason, Rejection
+from .compiled import UNANSWERED
 from .course import Assessment, Course, Item
 from .readers import GradedRow
 
@@ -52,6 +53,9 @@ class ClassBook:
         self._pending: dict[Assessment, tuple[list[int], list[list[int]]]] = {}
         self._pending_rows = 0
         self._pending_block = -1
+        #: Items some row reached through a form of the manifest (see :meth:`_random_items`).
+        self._via_form: set[int] = set()
+        self._seen_forms: set[str] = set()
         self.attempts = 0
         self.responses = 0
 
@@ -145,6 +149,9 @@ class ClassBook:
         self._pending_rows += 1
         if self._pending_rows >= 1024:
             self._flush()
+        if a.form is not None and a.form.form_id not in self._seen_forms:
+            self._seen_forms.add(a.form.form_id)
+            self._via_form.update(a.item_index.tolist())
         if not self._is_uniform(a):
             for it, p in zip(a.items, a.points):
                 if self._item_points[it.index] != p:
@@ -159,6 +166,11 @@ class ClassBook:
         """The class as two arrays; blocks are moved over one at a time, so the peak stays near one copy."""
         self._flush()
         n, k = len(self.students), len(self.course.items)
+        if k > self._cols:
+            # A bank or form compiled for a row that was then rejected (an unknown question, a form of
+            # another student) added items after the last graded row: nobody here has them, but every
+            # block must still span every item.
+            self._widen(k)
         slots = _drain(self._S, n, k, self._dtype)
         table = self.course.slots
         item_points = np.array([self._item_points.get(j, 0.0) for j in range(k)], dtype=np.float64)
@@ -166,11 +178,31 @@ class ClassBook:
                       np.frombuffer(self._ex_vals, dtype=np.float64))
         results = ClassResults(
             self.students, list(self.course.items), slots, item_points, exceptions,
-            np.asarray(table.fraction, dtype=np.float32), np.asarray(table.code, dtype=np.int16),
+            np.asarray(table.fraction, dtype=np.float64), np.asarray(table.code, dtype=np.int16),
+            self._random_items(k),
         )
         # A course reused for another file knows items nobody in this class was given: leave them out.
         given = np.flatnonzero(np.any(slots != 0, axis=0)) if n else np.arange(0)
         return results if len(given) == k else results.subset(given.tolist())
+
+
+    def _random_items(self, k: int) -> np.ndarray:
+        """Per item: was it drawn at random, i.e. reached through a form that not every form of the exam has?
+
+        Moodle computes a randomly drawn question's discrimination against the whole
+        total rather than the total minus the question (``question/classes/statistics/
+        questions/calculator.php``, ``secondary_steps_walker``), so the item analysis needs
+        to know. A question on every form (only its position shuffled) is a fixed question.
+        """
+        out = np.zeros(k, dtype=bool)
+        manifest = self.course.manifest
+        if not self._via_form or manifest is None or not manifest.forms:
+            return out
+        on_every_form = set.intersection(*({q.qid for q in f.questions} for f in manifest.forms))
+        for j in self._via_form:
+            if j < k and self.course.items[j].gid not in on_every_form:
+                out[j] = True
+        return out
 
 
 _slot = attrgetter("slot")
@@ -210,18 +242,26 @@ class ClassResults:
     exceptions: tuple[np.ndarray, np.ndarray, np.ndarray]
     """(row, column, points) where a student's form weighted an item differently."""
     slot_fraction: np.ndarray
-    """float32 per slot: fraction of the points earned (NaN for slot 0)."""
+    """float64 per slot: fraction of the points earned (NaN for slot 0); float64 so totals are exact sums."""
     slot_code: np.ndarray
-    """int16 per slot: chosen option index (single), bitmask (multiple), 1/0 (true/false); -1 otherwise."""
+    """int16 per slot: chosen option index (single), bitmask (multiple), 1/0 (true/false); -2 when the
+    question was left blank (:data:`~quizlib.grade.compiled.UNANSWERED`); -1 otherwise."""
+    random_items: np.ndarray | None = None
+    """bool per item: drawn at random on forms (Moodle's rule for discrimination); None: none was."""
 
     @classmethod
     def from_arrays(
-        cls, students: list[str], items: list[Item], fraction: np.ndarray, points: np.ndarray, codes: np.ndarray
+        cls, students: list[str], items: list[Item], fraction: np.ndarray, points: np.ndarray, codes: np.ndarray,
+        random_items: np.ndarray | None = None,
     ) -> ClassResults:
-        """Build from full matrices (tests, small data): (fraction, code) pairs are interned into slots."""
+        """Build from full matrices (tests, small data): (fraction, code) pairs are interned into slots.
+
+        ``codes`` may mark a blank answer with -2 (:data:`~quizlib.grade.compiled.UNANSWERED`); without it
+        every student given an item counts as having answered it.
+        """
         points = np.asarray(points, dtype=np.float64)
         given = points > 0
-        fraction = np.where(given, fraction, np.nan).astype(np.float32)
+        fraction = np.where(given, fraction, np.nan).astype(np.float64)
         codes = np.where(given, codes, -1).astype(np.int16)
         table: dict[tuple, int] = {}
         fr, cd = [float("nan")], [-1]
@@ -238,7 +278,8 @@ class ClassResults:
         item_points = np.array([points[given[:, j], j][0] if given[:, j].any() else 0.0 for j in range(points.shape[1])])
         rows, cols = np.nonzero(given & (points != item_points[None, :]))
         return cls(students, items, flat.reshape(fraction.shape), item_points, (rows, cols, points[rows, cols]),
-                   np.asarray(fr, dtype=np.float32), np.asarray(cd, dtype=np.int16))
+                   np.asarray(fr, dtype=np.float64), np.asarray(cd, dtype=np.int16),
+                   None if random_items is None else np.asarray(random_items, dtype=bool))
 
     def _points(self, rows: slice, cols: list[int] | slice) -> np.ndarray:
         """Points matrix of a block of rows and columns (0 where not given)."""
@@ -278,6 +319,25 @@ class ClassResults:
     def points_of(self, j: int) -> np.ndarray:
         return self._points(slice(0, len(self.students)), [j])[:, 0]
 
+    def answered_of(self, j: int) -> np.ndarray:
+        """Whether each student answered item ``j`` (given it and did not leave it blank)."""
+        return (self.slots[:, j] != 0) & (self.slot_code[self.slots[:, j]] != UNANSWERED)
+
+    def is_random(self, j: int) -> bool:
+        return bool(self.random_items is not None and self.random_items[j])
+
+    def reordered(self, order: list[int] | np.ndarray) -> ClassResults:
+        """The same class with its students (rows) in ``order``; the item analysis runs on students sorted by
+        id, so no figure depends on the order of the rows in the responses files, to the last bit."""
+        order = np.asarray(order, dtype=np.int64)
+        where = np.empty(len(order), dtype=np.int64)
+        where[order] = np.arange(len(order))
+        er, ec, ev = self.exceptions
+        return ClassResults(
+            [self.students[i] for i in order.tolist()], self.items, self.slots[order], self.item_points,
+            (where[er] if len(er) else er, ec, ev), self.slot_fraction, self.slot_code, self.random_items,
+        )
+
     def given(self) -> np.ndarray:
         """students x items: whether the student was given the item."""
         return self.slots != 0
@@ -286,7 +346,7 @@ class ClassResults:
         last = len(self.students) if last is None else min(last, len(self.students))
         for start in range(first, last, _CHUNK):
             rows = slice(start, min(start + _CHUNK, last))
-            f = self.slot_fraction[self.slots[rows][:, cols]].astype(np.float64)
+            f = self.slot_fraction[self.slots[rows][:, cols]]
             p = self._points(rows, cols)
             yield rows, np.where(p > 0, f * p, 0.0), p
 
@@ -333,5 +393,5 @@ class ClassResults:
         return ClassResults(
             self.students, [self.items[j] for j in cols], self.slots[:, cols], self.item_points[cols],
             (er[keep], np.array([remap[c] for c in ec[keep].tolist()], dtype=np.int64), ev[keep]),
-            self.slot_fraction, self.slot_code,
+            self.slot_fraction, self.slot_code, None if self.random_items is None else self.random_items[cols],
         )

@@ -24,6 +24,9 @@ from ..normalize import MAX_ANSWER_CHARS, normalize_text
 #: so memory stays bounded even when every student types something different.
 MEMO_LIMIT = 4096
 
+#: The choice code of a question left blank (see :meth:`CompiledQuestion._code`).
+UNANSWERED = -2
+
 _TRUE = ("b", True)
 _FALSE = ("b", False)
 _NONE = ("n",)
@@ -64,10 +67,23 @@ def safe_key(value: Any) -> Any:
         return None
 
 
-def number(x: float) -> str:
-    """Scores as people write them: 2, 0.5, 0.6667 (four decimals at most)."""
-    text = f"{x:.4f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+def exact_number(x: float) -> str:
+    """A score as machine files carry it: every digit of the float64, so the cell reads back as the very
+    value that was computed (``repr``'s shortest round-trip form), and whole numbers without ``.0``."""
+    if x != x:
+        return ""
+    if float(x).is_integer():
+        return str(int(x))
+    return repr(float(x))
+
+
+def display_number(x: float, digits: int = 2) -> str:
+    """A score as people read it: 2, 0.5, 16.67 (rounded to ``digits`` decimals, trailing zeros dropped).
+
+    Only for reports, feedback and the terminal; machine files use :func:`exact_number`.
+    """
+    text = f"{x:.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def answer_text(value: Any) -> str:
@@ -124,7 +140,7 @@ class Outcome:
         if cells is None:
             r = self.result
             cells = (
-                number(r.fraction * points), number(points), r.status.value, r.reason or "", " | ".join(r.feedback)
+                exact_number(r.fraction * points), exact_number(points), r.status.value, r.reason or "", " | ".join(r.feedback)
             )
             self.cells[points] = cells
         return cells
@@ -149,7 +165,7 @@ class CompiledQuestion:
         self.options: dict[str, int] = {}
         if isinstance(question, (SingleChoice, MultipleChoice)):
             self.options = {o.id: i for i, o in enumerate(question.options) if o.id}
-        self.unanswered = Outcome(grade(question, None), -1, "", self.slots)
+        self.unanswered = Outcome(grade(question, None), UNANSWERED, "", self.slots)
 
     def outcome(self, value: Any) -> Outcome:
         """Grade ``value`` (memoised); never raises, like ``grade()``."""
@@ -189,11 +205,15 @@ class CompiledQuestion:
         return grade(self.question, value)
 
     def _code(self, value: Any, result: GradeResult) -> int:
-        """Which option(s) were chosen, for distractor analysis: an index, a bitmask, or -1.
+        """Which option(s) were chosen, for distractor analysis: an index, a bitmask, -1 or -2.
 
         single: option index; multiple: bit i set when option i was chosen;
-        true_false: 1 for true, 0 for false. Only graded answers have a code.
+        true_false: 1 for true, 0 for false. Only graded answers have a choice code;
+        other answers are -1, and a question left blank is :data:`UNANSWERED` (-2),
+        because Canvas's figures count only the students who answered.
         """
+        if result.status is Status.unanswered:
+            return UNANSWERED
         if result.status is not Status.graded:
             return -1
         if self.kind == "single":

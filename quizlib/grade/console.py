@@ -95,6 +95,12 @@ def progress_bar(console: Console, paths: list[Path]) -> Iterator[Callable[[Path
         yield lambda path, done: bar.update(task, completed=offsets.get(path, 0) + done)
 
 
+def print_warnings(err: Console, warnings: list[str]) -> None:
+    """Each warning on its own line, so a script can count them; grading goes on."""
+    for w in warnings:
+        err.print(f"[yellow]warning:[/] {escape(w)}", soft_wrap=True)
+
+
 def summary_table(summary: GradeSummary, mean_percent: float | None, outputs: list[str]) -> Table:
     t = Table(title="Grading summary", show_header=False, title_justify="left")
     t.add_column("what")

@@ -141,6 +141,8 @@ class Course:
         self._form_assessments: OrderedDict[str, Assessment] = OrderedDict()
         self.slots = SlotTable()
         self.headings = _book_headings(book_dir, self.banks) if book_dir else {}
+        #: Things the instructor should know before trusting the grades (banks edited after the forms were drawn).
+        self.warnings: list[str] = []
 
     # -- ids -------------------------------------------------------------------------------------
 

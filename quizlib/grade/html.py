@@ -12,7 +12,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from ..markdown import render_inline
+from ..markdown import render_block, render_inline
 
 
 def _pct(value: float | None, digits: int = 1) -> str:
@@ -36,6 +36,7 @@ def environment() -> Environment:
     env.filters["num"] = _num
     # Authored Markdown only: the renderer escapes raw HTML, so its output is safe to insert.
     env.filters["md_inline"] = lambda text: Markup(render_inline(text))
+    env.filters["md_block"] = lambda text: Markup(render_block(text))
     return env
 
 

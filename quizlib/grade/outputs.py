@@ -20,7 +20,7 @@ from ..grading import Status
 from ..models import Matching, MultipleChoice, Ordering, QuestionBase, SingleChoice
 from .attempts import Rejection
 from .classbook import ClassResults
-from .compiled import Outcome, number
+from .compiled import Outcome, display_number, exact_number
 from .course import Course, Item
 from .readers import GradedRow
 
@@ -101,11 +101,13 @@ class FeedbackWriter:
     gets one file with a part per attempt.
     """
 
-    def __init__(self, folder: Path, course: Course, book_url: str | None = None):
+    def __init__(self, folder: Path, course: Course, book_url: str | None = None, site_folder: str = "book"):
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         self.course = course
         self.book_url = book_url.rstrip("/") if book_url else None
+        #: Where the pages sit in the built site, below ``book_url`` (see :func:`site_folder`).
+        self.site_folder = site_folder.strip("/")
         self._started: set[str] = set()
         self._blocks: dict[tuple, str] = {}
 
@@ -122,7 +124,7 @@ class FeedbackWriter:
         a = row.assessment
         got = sum(o.fraction * p for o, p in zip(row.outcomes, a.points))
         parts = [
-            f"\n## {md_escape(a.title)}\n\nScore: **{number(got)} / {number(a.max_points)}** "
+            f"\n## {md_escape(a.title)}\n\nScore: **{display_number(got)} / {display_number(a.max_points)}** "
             f"({_percent(got, a.max_points)}).\n"
         ]
         blocks = self._blocks
@@ -144,7 +146,7 @@ class FeedbackWriter:
         """One missed question: the same block for every student who gave the same answer."""
         q = it.question
         r = out.result
-        lines = ["", f"### Question {number_on_form}: {number(out.fraction * pts)} / {number(pts)}", "", q.prompt.strip(), ""]
+        lines = ["", f"### Question {number_on_form}: {display_number(out.fraction * pts)} / {display_number(pts)}", "", q.prompt.strip(), ""]
         if r.status is Status.unanswered:
             lines.append("- Your answer: none given.")
         else:
@@ -163,11 +165,25 @@ class FeedbackWriter:
         where = f'"{heading}" in ' if heading else ""
         text = f"{where}{item.bank.title} (page `{item.bank.id}`, section `{label}`)"
         if self.book_url:
-            text += f" <{self.book_url}/{item.bank.id}.html#{label}>"
+            page = f"{self.site_folder}/{item.bank.id}" if self.site_folder else item.bank.id
+            text += f" <{self.book_url}/{page}.html#{label}>"
         return text
 
     def close(self) -> None:
         pass
+
+
+def site_folder(book: Path) -> str:
+    """The book folder's place in the built site: its path from the Jupyter Book root (the folder with
+    ``_toc.yml``), since the build names each page by its path from there (``book/02-instruments/01-attaches``
+    is written to ``_build/html/book/02-instruments/01-attaches.html``). Without a ``_toc.yml`` above it,
+    the folder's own name."""
+    book = Path(book).resolve()
+    for root in (book, *book.parents):
+        if (root / "_toc.yml").is_file():
+            rel = book.relative_to(root).as_posix()
+            return "" if rel == "." else rel
+    return book.name
 
 
 def _percent(score: float, maximum: float) -> str:
@@ -213,23 +229,21 @@ def gradebook_rows(results: ClassResults, first: int = 0, last: int | None = Non
     score, maximum = results.totals(slice(None), first, last)
     with np.errstate(invalid="ignore", divide="ignore"):
         percent = np.where(maximum > 0, 100 * score / np.where(maximum > 0, maximum, 1), np.nan)
-    columns = [_cells(score, 4), _cells(maximum, 4), _cells(percent, 2)]
+    columns = [_cells(score), _cells(maximum), _cells(percent)]
     for _, labels in _groupings(results):
         names, got, top = results.group_totals(labels, first, last)
         for g in range(len(names)):
-            columns += [_cells(got[:, g], 4), _cells(top[:, g], 4)]
+            columns += [_cells(got[:, g]), _cells(top[:, g])]
     stop = len(results.students) if last is None else last
     return list(zip(results.students[first:stop], *columns))
 
 
-def _cells(values: np.ndarray, digits: int) -> list:
-    """Rounded values; a chunk of a column that is all whole numbers is written as integers (24, not 24.0)."""
-    r = np.round(values, digits)
-    if np.isnan(r).any():
-        return ["" if v != v else v for v in r.tolist()]
-    if np.all(r == np.floor(r)):
-        return r.astype(np.int64).tolist()
-    return r.tolist()
+def _cells(values: np.ndarray) -> list:
+    """Full-precision values for a machine file (the csv module writes a float's shortest exact form);
+    whole numbers as integers (24, not 24.0), NaN as an empty cell. Rounding is for people only."""
+    if not np.isnan(values).any() and np.all(values == np.floor(values)) and np.all(np.abs(values) < 2**53):
+        return values.astype(np.int64).tolist()
+    return ["" if v != v else (int(v) if v.is_integer() else v) for v in values.tolist()]
 
 
 def write_gradebook(path: Path, results: ClassResults) -> None:

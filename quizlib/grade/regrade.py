@@ -11,12 +11,12 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from .classbook import ClassResults
+from .compiled import exact_number
 
-#: Differences smaller than this are rounding, not a change (the gradebook keeps four decimals).
-TOLERANCE = 5e-5
+#: Differences within this relative margin are the last bits of a float64, not a change (the gradebook
+#: keeps every digit, so an unchanged score reads back identical; the margin absorbs a sum taken in another order).
+TOLERANCE = 1e-12
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +64,12 @@ def read_previous(path: Path) -> dict[str, tuple[float, float | None]]:
 def compare(previous: dict[str, tuple[float, float | None]], results: ClassResults) -> list[ScoreChange]:
     """Students whose score changed, appeared or disappeared; largest changes first."""
     score, maximum = results.totals()
-    score = np.round(score, 4)
     changes: list[ScoreChange] = []
     for student, s, m in zip(results.students, score.tolist(), maximum.tolist()):
         old = previous.get(student)
         if old is None:
             changes.append(ScoreChange(student, None, s, None, m))
-        elif abs(old[0] - s) > TOLERANCE or (old[1] is not None and abs(old[1] - m) > TOLERANCE):
+        elif _differs(old[0], s) or (old[1] is not None and _differs(old[1], m)):
             changes.append(ScoreChange(student, old[0], s, old[1], m))
     present = set(results.students)
     for student, (s, m) in previous.items():
@@ -78,6 +77,10 @@ def compare(previous: dict[str, tuple[float, float | None]], results: ClassResul
             changes.append(ScoreChange(student, s, None, m, None))
     changes.sort(key=lambda c: (-(abs(c.delta) if c.delta is not None else float("inf")), c.student))
     return changes
+
+
+def _differs(a: float, b: float) -> bool:
+    return abs(a - b) > TOLERANCE * max(1.0, abs(a), abs(b))
 
 
 def write_changes(path: Path, changes: list[ScoreChange]) -> None:
@@ -91,7 +94,4 @@ def write_changes(path: Path, changes: list[ScoreChange]) -> None:
 
 
 def _n(x: float | None) -> str:
-    if x is None:
-        return ""
-    text = f"{x:.4f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    return "" if x is None else exact_number(x)

@@ -8,6 +8,7 @@ from ..stats import plots
 from ..stats.analysis import mastery
 from .attempts import Rejection
 from .classbook import ClassResults
+from .compiled import display_number
 from .html import render
 from .outputs import gradebook_rows
 from .regrade import ScoreChange
@@ -25,6 +26,7 @@ def grade_html(
     changes: list[ScoreChange] | None,
     title: str = "Grading report",
     figures: dict[str, str] | None = None,
+    warnings: list[str] | None = None,
 ) -> str:
     """The page; ``figures`` (if given) receives the drawn PNGs, for another report to reuse."""
     score, maximum = results.totals()
@@ -33,7 +35,11 @@ def grade_html(
     common = bool(len(maximum)) and bool(np.all(maximum == maximum[0]))
     totals = score if common else percent
     sections = _mastery(results, "section")
-    students = [row[:4] for row in gradebook_rows(results, 0, MAX_ROWS)]
+    # For people: two decimals (16.67); gradebook.csv keeps every digit.
+    students = [
+        (student, display_number(s), display_number(m), "" if p == "" else display_number(p))
+        for student, s, m, p in (row[:4] for row in gradebook_rows(results, 0, MAX_ROWS))
+    ]
     figures = figures if figures is not None else {}
     figures["distribution"] = plots.score_distribution(
         totals, "points" if common else "% of each student's maximum", float(maximum[0]) if common else None
@@ -56,6 +62,7 @@ def grade_html(
         objectives=[(k, v) for k, _, v in _mastery(results, "objective")],
         students=students,
         students_more=len(results.students) > MAX_ROWS,
+        warnings=warnings or [],
     )
 
 

@@ -19,6 +19,7 @@ from ..manifest import FormManifest
 from .attempts import Reason, Rejection
 from .classbook import ClassBook, ClassResults
 from .course import Course
+from .drift import manifest_drift
 from .outputs import Sink
 from .readers import GradedRow, read_responses
 
@@ -69,7 +70,10 @@ def load_course(banks: Iterable[str | Path], manifest: Path | None = None, book:
             raise CourseError(f"{manifest}: cannot read: {exc.strerror or exc}") from None
         except ValueError as exc:  # pydantic ValidationError is a ValueError
             raise CourseError(f"{manifest}: not a form manifest: {exc}") from None
-    return Course(report.banks.values(), form_manifest, book if book and Path(book).is_dir() else None)
+    course = Course(report.banks.values(), form_manifest, book if book and Path(book).is_dir() else None)
+    if form_manifest is not None:
+        course.warnings = manifest_drift(form_manifest, report.banks)
+    return course
 
 
 def grade_files(

@@ -2,7 +2,8 @@
 
 Banks are loaded with their position tables (so every finding has a line) and
 their allow comments; a bank that fails to load is kept as located load errors
-rather than dropped, so the lint still reports it and checks everything else.
+rather than dropped, so the lint still reports it and checks everything else,
+including the questions of that bank that do load.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from ..loader import BankError, BankLoadError, LocatedBank, iter_bank_files, parse_bank_located
+from ..loader import BankError, BankLoadError, LocatedBank, iter_bank_files, parse_bank_located, salvage_bank
 from ..models import Bank
 from .allow import Allow, find_allows
 from .book import Book, read_book
@@ -24,6 +25,8 @@ class BankFile:
     file: str
     located: LocatedBank
     allows: list[Allow]
+    left_out: int = 0
+    """Questions that did not validate and are left out of this bank (reported as bank-invalid)."""
 
     @property
     def bank(self) -> Bank:
@@ -99,5 +102,10 @@ def _load(course: Course, path: Path) -> BankFile | None:
         located = parse_bank_located(text, rel)
     except BankLoadError as exc:
         course.load_errors.extend(exc.errors)
-        return None
+        # Lint what still loads, so the author sees every problem in one run.
+        salvaged = salvage_bank(text, rel)
+        if salvaged is None:
+            return None
+        located, left_out = salvaged
+        return BankFile(rel, located, find_allows(text, located, rel), left_out)
     return BankFile(rel, located, find_allows(text, located, rel))

@@ -97,7 +97,7 @@ def page_without_bank(course: Course, config: LintConfig) -> Iterator[Finding]:
 @_rule("bank-too-small", E, "a bank has fewer questions than the minimum")
 def bank_too_small(course: Course, config: LintConfig) -> Iterator[Finding]:
     for bank in course.banks:
-        n = len(bank.bank.questions)
+        n = len(bank.bank.questions) + bank.left_out  # a broken question is still one the author wrote
         if n < config.min_questions_per_bank:
             yield _finding("bank-too-small", bank.file, bank.questions_line,
                            f"{n} question(s); a bank needs at least {config.min_questions_per_bank}")
