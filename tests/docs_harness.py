@@ -61,7 +61,7 @@ MARKER = re.compile(r"docs-test:\s*(?P<kind>[a-z-]+)\s*(?P<rest>.*?)\s*$")
 #: Options whose value is a file or folder the command writes.
 OUTPUT_OPTIONS = {"-o", "--out", "--output", "--csv", "--options-csv", "--test-json", "--schema"}
 #: The serve actions that run and exit; ``quizlib serve`` without one of them (and without --init) serves.
-SERVE_ACTIONS = {"roster", "publish", "gradebook", "items", "token", "revoke"}
+SERVE_ACTIONS = {"roster", "publish", "gradebook", "items", "token", "revoke", "lti"}
 BLOCK_TIMEOUT = 600
 
 
