@@ -231,6 +231,17 @@ class Platform:
             return browser.post(form.action, data=form.fields)
         return first
 
+    def login_url(self, user: User, resource_link_id: str = "link-1", custom: dict[str, str] | None = None,
+                  lineitem: str = "item-1") -> str:
+        """Where the LMS sends the browser to start a launch (the iframe's first address)."""
+        hint = secrets.token_urlsafe(8)
+        with self._lock:
+            self._pending[hint] = _Pending(user, "LtiResourceLinkRequest", resource_link_id, custom or {},
+                                           self.context_id, Tamper(), lineitem)
+        return f"{self.tool_url}/lti/login?" + urlencode({
+            "iss": self.issuer, "login_hint": user.sub, "target_link_uri": f"{self.tool_url}/lti/launch",
+            "lti_message_hint": hint, "client_id": self.client_id, "lti_deployment_id": self.deployment_id})
+
     def post_launch(self, browser: httpx.Client, fields: dict[str, str]) -> httpx.Response:
         return browser.post(f"{self.tool_url}/lti/launch", data=fields)
 
@@ -260,8 +271,17 @@ class Platform:
             id_token = self._id_token(q, pending)
             html = (f'<form method="post" action="{q["redirect_uri"]}">'
                     f'<input type="hidden" name="id_token" value="{id_token}">'
-                    f'<input type="hidden" name="state" value="{q["state"]}"></form>')
+                    f'<input type="hidden" name="state" value="{q["state"]}"></form>'
+                    '<script>document.forms[0].submit()</script>')  # what a browser sees; httpx reads the form
             return HTMLResponse(html)
+
+        @app.get("/course")
+        def course(src: str) -> Response:
+            """A course page showing the tool in an iframe, as an LMS does."""
+            return HTMLResponse(f'<!DOCTYPE html><html><head><meta name="viewport" content="width=device-width">'
+                                f'</head><body style="margin:0"><h1>Course 101</h1>'
+                                f'<iframe id="tool" title="Graded quiz" src="{src}" style="width:100%;height:1400px;'
+                                f'border:0"></iframe></body></html>')
 
         @app.post("/token")
         async def token(request: Request) -> Response:

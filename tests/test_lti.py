@@ -301,3 +301,39 @@ def test_after_close_scores_go_pending_then_graded_and_overdue_attempts_are_fina
     assert graded[0]["scoreGiven"] == stored[0]["score"] > 0 and len(platform.scores_for("ac-sub")) == 2
     overdue = wait_for(lambda: platform.scores_for("late-sub"), 20)  # the server's clock finalised it
     assert overdue[0]["gradingProgress"] == "FullyGraded" and overdue[0]["scoreGiven"] == 0
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1400, 390])
+def test_a_student_takes_the_quiz_inside_the_lms_iframe_without_cookies(tool: Tool, chromium_browser: Any,
+                                                                       width: int) -> None:
+    """In headless Chromium: the LMS page frames the tool (another site), the launch runs in the frame, the
+    student starts and submits, and the LMS receives the score. No cookie is set anywhere."""
+    from urllib.parse import quote
+
+    platform, sub = tool.platform, f"frame-{width}"
+    context = chromium_browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.on("dialog", lambda d: d.accept())
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        login = platform.login_url(User(sub, "Fran Frame", [LEARNER]), resource_link_id=f"link-{sub}",
+                                   custom={"quiz_id": QUIZ}, lineitem=f"item-{sub}")
+        page.goto(f"{platform.base}/course?src={quote(login, safe='')}")
+        frame = page.frame_locator("#tool")
+        frame.get_by_role("button", name="Start attempt").click()
+        frame.locator("fieldset.qz-q").first.wait_for()
+        submit = frame.get_by_role("button", name="Submit answers")
+        submit.scroll_into_view_if_needed()
+        box = submit.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width  # reachable on a phone
+        submit.click()
+        frame.get_by_text("Score:").wait_for()
+        assert context.cookies() == [] and errors == []
+    finally:
+        context.close()
+    score = wait_for(lambda: platform.scores_for(sub))
+    stored = [a for a in tool.admin.get(f"/quizzes/{QUIZ}/attempts").json() if a["student_id"] == f"lti-{sub}"]
+    assert len(score) == 1 and score[0]["scoreGiven"] == stored[0]["score"]
+    assert score[0]["scoreMaximum"] == stored[0]["max_score"] > 0
