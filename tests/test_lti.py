@@ -7,6 +7,7 @@ flow runs on SQLite and again on PostgreSQL when ``QUIZLIB_TEST_PG_URL`` is set.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import jwt as pyjwt
 import pytest
 
 from quizlib.server.db import Database
@@ -29,6 +31,14 @@ from .lti_platform import INSTRUCTOR as INSTRUCTOR_ROLE
 from .lti_platform import LEARNER, Platform, Tamper, User, read_form, register_url
 
 QUIZ = "lti-quiz"
+
+
+def assert_no_key(text: str) -> None:
+    """No string that only the secret bank's key holds (explanations, feedback, accepted answers) is in ``text``."""
+    from .test_server_keys import key_strings
+
+    leaked = [s for s in key_strings() if len(s) > 4 and s in text]
+    assert leaked == []
 
 
 def quizlib(db: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -116,6 +126,7 @@ def test_learner_launches_answers_submits_and_the_platform_receives_exactly_one_
         token = signed_in(launch)
         page = b.get(f"{tool.url}{launch.headers['location']}")
     assert page.status_code == 200 and 'data-quiz="lti-quiz"' in page.text
+    assert_no_key(page.text)
     csp = page.headers["content-security-policy"]
     assert "frame-ancestors 'self'" in csp and platform.base in csp  # only the registered LMS may frame it
     assert "set-cookie" not in launch.headers and "set-cookie" not in page.headers  # nothing for a third-party cookie
@@ -144,6 +155,7 @@ def test_instructor_launch_shows_the_quiz_and_syncs_the_roster(tool: Tool) -> No
         page = platform.launch(b, User("t1", "Tom Teacher", [INSTRUCTOR_ROLE]), custom={"quiz_id": QUIZ})
     assert page.status_code == 200, page.text
     assert "Attachés (graded)" in page.text and "token=" not in page.text
+    assert_no_key(page.text)
     assert "3 learner(s), 1 instructor(s)" in page.text  # two NRPS pages followed
     ids = {s["student_id"] for s in tool.admin.get("/students").json()}
     assert {"S2001", "S2002", "lti-m3"} <= ids and not any("Tom" in i for i in ids)
@@ -157,9 +169,11 @@ def test_deep_linking_places_a_quiz_with_a_line_item_the_platform_verifies(tool:
         assert picker.status_code == 200, picker.text
         form = read_form(picker.text)
         assert form.action == "/lti/deep-link" and QUIZ in form.radios
+        assert_no_key(picker.text)
         back = b.post(f"{tool.url}/lti/deep-link", data={**form.fields, "quiz_id": QUIZ})
         assert back.status_code == 200, back.text
         to_platform = read_form(back.text)
+        assert_no_key(json.dumps(pyjwt.decode(to_platform.fields["JWT"], options={"verify_signature": False})))
         assert to_platform.action == f"{platform.base}/deep_link_return" and set(to_platform.fields) == {"JWT"}
         accepted = b.post(to_platform.action, data=to_platform.fields)
         assert accepted.status_code == 200, accepted.text  # signature, aud, iss, type, version, deployment, data
