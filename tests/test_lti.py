@@ -351,3 +351,16 @@ def test_a_student_takes_the_quiz_inside_the_lms_iframe_without_cookies(tool: To
     stored = [a for a in tool.admin.get(f"/quizzes/{QUIZ}/attempts").json() if a["student_id"] == f"lti-{sub}"]
     assert len(score) == 1 and score[0]["scoreGiven"] == stored[0]["score"]
     assert score[0]["scoreMaximum"] == stored[0]["max_score"] > 0
+
+
+def test_a_link_without_a_line_item_gets_one_made_and_its_score(tool: Tool) -> None:
+    """AGS 3.2: with only the line items service (and its scope), the tool finds or creates the column itself."""
+    platform, sub = tool.platform, "no-item"
+    with browser() as b:
+        token = signed_in(platform.launch(b, User(sub, "Nia Noitem", [LEARNER]), resource_link_id="link-no-item",
+                                          custom={"quiz_id": QUIZ}, lineitem=None))
+    answer_all(tool, token)
+    score = wait_for(lambda: platform.scores_for(sub))[0]
+    made = [i for i in platform.line_items.values() if i["resourceLinkId"] == "link-no-item"]
+    assert len(made) == 1 and made[0]["resourceId"] == QUIZ and made[0]["scoreMaximum"] == score["scoreMaximum"]
+    assert score["item"] == made[0]["id"].split("/lineitems/")[1].split("/")[0]
