@@ -245,3 +245,57 @@ def test_html_pages_may_be_framed_only_by_registered_platforms(lti_service: Serv
     finally:
         fresh.close()
     assert policy == "frame-ancestors 'self' https://lms.example.edu"
+
+
+# --- a validly signed launch with odd claim values is a page, never a 500 -------------------------------------
+
+def _platform_key() -> tuple[Any, dict[str, Any]]:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    import jwt as pyjwt
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = json.loads(pyjwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    return key, {"keys": [{**public, "kid": "k1", "alg": "RS256", "use": "sig"}]}
+
+
+_KEY, _JWKS = _platform_key()
+_odd = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=30),
+                 st.lists(st.text(max_size=10), max_size=3), st.dictionaries(st.text(max_size=5), st.text(max_size=5),
+                                                                            max_size=2))
+_CLAIMS = ["sub", "name", "email", claims.CONTEXT, claims.CUSTOM, claims.RESOURCE_LINK, claims.ROLES, claims.LIS,
+           claims.AGS_ENDPOINT, claims.NRPS, claims.DL_SETTINGS, claims.MESSAGE_TYPE, "azp", "aud"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.dictionaries(st.sampled_from(_CLAIMS), _odd, min_size=1, max_size=3))
+def test_signed_launches_with_odd_claim_values_never_500(lti_service: Service, changes: dict[str, Any]) -> None:
+    import jwt as pyjwt
+    from urllib.parse import parse_qs, urlsplit
+
+    from quizlib.server.lti.platform_keys import PlatformKeys
+
+    svc = lti_service
+    if svc.client.get("/api/v1/instructor/quizzes", headers=svc.instructor()).json() == []:
+        svc.publish("q1")
+    with svc.db.write() as s:
+        register(s, name="LMS", issuer="https://lms.example.edu", client_id="cid", auth_login_url="https://lms.example.edu/auth",
+                 auth_token_url="https://lms.example.edu/token", jwks_url="https://lms.example.edu/jwks",
+                 deployments=["d1"], now=svc.clock())
+    svc.app.state.lti_platform_keys = PlatformKeys(fetch=lambda url: httpx.Response(200, json=_JWKS))
+    target = f"{svc.settings.public_url}/lti/launch"
+    login = svc.client.get("/lti/login", params={"iss": "https://lms.example.edu", "login_hint": "u",
+                                                 "target_link_uri": target, "client_id": "cid"}, follow_redirects=False)
+    q = {k: v[0] for k, v in parse_qs(urlsplit(login.headers["location"]).query).items()}
+    now = int(svc.clock().timestamp())
+    data: dict[str, Any] = {
+        "iss": "https://lms.example.edu", "aud": "cid", "sub": "u", "iat": now, "exp": now + 300, "nonce": q["nonce"],
+        claims.MESSAGE_TYPE: "LtiResourceLinkRequest", claims.VERSION: "1.3.0", claims.DEPLOYMENT_ID: "d1",
+        claims.TARGET_LINK_URI: target, claims.ROLES: [VOCAB + "membership#Learner"],
+        claims.RESOURCE_LINK: {"id": "rl"}, claims.CONTEXT: {"id": "c"}, claims.CUSTOM: {"quiz_id": "q1"},
+        claims.AGS_ENDPOINT: {"lineitem": LINEITEM, "scope": [claims.SCOPE_SCORE]},
+    }
+    data.update(changes)
+    token = pyjwt.encode(data, _KEY, algorithm="RS256", headers={"kid": "k1"})
+    r = svc.client.post("/lti/launch", data={"id_token": token, "state": q["state"]}, follow_redirects=False)
+    assert r.status_code in (200, 303) or 400 <= r.status_code < 500, (changes, r.status_code, r.text[:300])

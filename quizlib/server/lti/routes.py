@@ -30,6 +30,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..clock import iso, server_now
@@ -146,6 +147,15 @@ async def launch(request: Request, db: Database = Depends(get_db), settings: Set
 
 
 def _launch(request: Request, db: Database, settings: Settings, now: datetime, form: dict[str, str]) -> Response:
+    try:
+        return _launch_once(request, db, settings, now, form)
+    except IntegrityError:
+        # Two first launches of the same user or link at once (two tabs, two hosts): one made the rows, the
+        # other's insert lost the race and rolled back (its state and nonce unused). Once more finds the rows.
+        return _launch_once(request, db, settings, now, form)
+
+
+def _launch_once(request: Request, db: Database, settings: Settings, now: datetime, form: dict[str, str]) -> Response:
     try:
         with db.write() as s:
             done = lti_launch.validate(s, form, _keys(request), now)
