@@ -17,6 +17,8 @@ Layout (one job per module):
 - :mod:`.admin` - roster import, tokens, publishing (shared by the HTTP API and the CLI).
 - :mod:`.reports` - gradebook CSV and item analysis (by :mod:`quizlib.grade` and :mod:`quizlib.stats`), HTML report.
 - :mod:`.api_student`, :mod:`.api_instructor`, :mod:`.app` - the HTTP layer.
+- :mod:`.lti` - LTI 1.3 Advantage: launches from Canvas and Moodle, the quiz picker, grades sent to the
+  LMS (an outbox), roster sync, platform registration (its own package; its docstring has the design).
 - :mod:`.process` - ``quizlib serve`` as a child process (durability test, load benchmark, browser tests).
 
 ``API.md`` beside this file documents every endpoint for the book's quiz widget.
