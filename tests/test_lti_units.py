@@ -299,3 +299,36 @@ def test_signed_launches_with_odd_claim_values_never_500(lti_service: Service, c
     token = pyjwt.encode(data, _KEY, algorithm="RS256", headers={"kid": "k1"})
     r = svc.client.post("/lti/launch", data={"id_token": token, "state": q["state"]}, follow_redirects=False)
     assert r.status_code in (200, 303) or 400 <= r.status_code < 500, (changes, r.status_code, r.text[:300])
+
+
+def test_platform_keys_are_cached_refetched_for_a_new_kid_and_a_flood_is_bounded() -> None:
+    from quizlib.server.lti.errors import LtiError
+    from quizlib.server.lti.platform_keys import PlatformKeys
+
+    served = {"keys": [{**_JWKS["keys"][0], "kid": "k1"}]}
+    fetches: list[float] = []
+    now = [0.0]
+
+    def fetch(url: str) -> httpx.Response:
+        fetches.append(now[0])
+        return httpx.Response(200, json=served)
+
+    keys = PlatformKeys(fetch=fetch, clock=lambda: now[0])
+    keys.key_set("https://lms/jwks", "k1")
+    now[0] = 5.0
+    keys.key_set("https://lms/jwks", "k1")
+    assert fetches == [0.0]  # cached
+    served["keys"].append({**_JWKS["keys"][0], "kid": "k2"})  # the platform rotates
+    keys.key_set("https://lms/jwks", "k2")
+    assert fetches == [0.0, 5.0]  # a new kid: fetched again at once
+    for made_up in ("x1", "x2", "x3"):
+        with pytest.raises(LtiError):
+            keys.key_set("https://lms/jwks", made_up)
+    assert fetches == [0.0, 5.0]  # within a second of the last fetch: no more requests
+    now[0] = 7.0
+    with pytest.raises(LtiError):
+        keys.key_set("https://lms/jwks", "x4")
+    assert fetches == [0.0, 5.0, 7.0]
+    now[0] = 7.0 + 3601
+    keys.key_set("https://lms/jwks", "k1")
+    assert len(fetches) == 4  # an hour old: fetched again, so a withdrawn key stops verifying

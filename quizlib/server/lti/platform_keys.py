@@ -2,7 +2,7 @@
 
 A launch names its key by ``kid``. A kid we have not seen means the platform rotated its
 keys, so the set is fetched again at once, but at most once per ``REFETCH_SECONDS`` per
-URL: a flood of launches with made-up kids cannot make us hammer the platform. Cached
+URL: a flood of launches with made-up kids costs the platform one request a second. Cached
 sets expire after ``TTL_SECONDS`` so a key the platform withdrew stops verifying.
 """
 
@@ -19,7 +19,7 @@ from joserfc.jwk import KeySet
 from .errors import LtiError
 
 TTL_SECONDS = 3600.0
-REFETCH_SECONDS = 10.0
+REFETCH_SECONDS = 1.0
 MAX_JWKS_BYTES = 512 * 1024
 
 
