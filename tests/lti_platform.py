@@ -23,6 +23,7 @@ platform answers with the auto-posting form that carries ``id_token`` and ``stat
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import socket
@@ -165,7 +166,12 @@ class Platform:
     context_id: str = "course-101"
     port: int = field(default_factory=_free_port)
     down: bool = False
+    delay: float = 0.0
+    """Seconds each score request takes (a slow LMS keeps a score in flight, so racing senders would overlap)."""
     scores: list[dict[str, Any]] = field(default_factory=list)
+    """Scores the platform accepted."""
+    received: list[dict[str, Any]] = field(default_factory=list)
+    """Every score request that reached the platform while it was up (accepted or refused, e.g. a repeat)."""
     refused_scores: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     deep_link_items: list[list[dict[str, Any]]] = field(default_factory=list)
     line_items: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -308,6 +314,8 @@ class Platform:
 
         @app.post("/lineitems/{item}/lineitem/scores")
         async def score(item: str, request: Request) -> Response:
+            if self.delay:
+                await asyncio.sleep(self.delay)
             if self.down:
                 return JSONResponse({"error": "maintenance"}, status_code=503)
             if request.query_params.get("type_id") != "7":
@@ -317,6 +325,8 @@ class Platform:
             if request.headers.get("content-type", "").split(";")[0] != "application/vnd.ims.lis.v1.score+json":
                 return JSONResponse({"error": "media type"}, status_code=415)
             body = await request.json()
+            with self._lock:
+                self.received.append({"item": item, **body} if isinstance(body, dict) else {"item": item})
             problem = self._score_problem(item, body)
             if problem:
                 code, why = problem
@@ -497,6 +507,9 @@ class Platform:
 
     def scores_for(self, sub: str) -> list[dict[str, Any]]:
         return [s for s in self.scores if s["userId"] == sub]
+
+    def received_for(self, sub: str) -> list[dict[str, Any]]:
+        return [s for s in self.received if s.get("userId") == sub]
 
 
 def query_of(url: str) -> dict[str, str]:

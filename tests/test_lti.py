@@ -133,7 +133,7 @@ def test_learner_launches_answers_submits_and_the_platform_receives_exactly_one_
     result = answer_all(tool, token)
     scores = wait_for(lambda: platform.scores_for("ada-sub"))
     time.sleep(1.0)  # any duplicate would arrive by now
-    assert len(platform.scores_for("ada-sub")) == 1
+    assert len(platform.scores_for("ada-sub")) == 1 and len(platform.received_for("ada-sub")) == 1
     score = scores[0]
     assert score["item"] == "item-1"
     assert score["scoreGiven"] == result["score"] > 0
@@ -211,6 +211,7 @@ def test_platform_down_then_up_the_score_is_delivered_once(tool: Tool) -> None:
     scores = wait_for(lambda: platform.scores_for("bo-sub"))
     time.sleep(1.0)
     assert len(platform.scores_for("bo-sub")) == 1 and scores[0]["scoreGiven"] == result["score"]
+    assert len(platform.received_for("bo-sub")) == 1  # while the platform was up, it was sent once
 
 
 BAD = {
@@ -364,3 +365,23 @@ def test_a_link_without_a_line_item_gets_one_made_and_its_score(tool: Tool) -> N
     made = [i for i in platform.line_items.values() if i["resourceLinkId"] == "link-no-item"]
     assert len(made) == 1 and made[0]["resourceId"] == QUIZ and made[0]["scoreMaximum"] == score["scoreMaximum"]
     assert score["item"] == made[0]["id"].split("/lineitems/")[1].split("/")[0]
+
+
+def test_two_server_processes_share_the_outbox_and_never_send_a_score_twice(tool: Tool, tmp_path: Path) -> None:
+    """A second server on the same database (as a second host would be) races the first for every score."""
+    second = ServiceProcess(tool.db_url, tmp_path / "second.log", env=tool.env)
+    second.start()
+    try:
+        platform, subs = tool.platform, [f"race-{i}" for i in range(5)]
+        platform.delay = 0.6  # each score stays in flight for three of the other process's polls
+        for sub in subs:
+            with browser() as b:
+                answer_all(tool, signed_in(platform.launch(b, User(sub, "Ray Race", [LEARNER]),
+                                                           resource_link_id=f"link-{sub}", custom={"quiz_id": QUIZ},
+                                                           lineitem=f"item-{sub}")), right=False)
+        wait_for(lambda: all(platform.scores_for(s) for s in subs))
+        time.sleep(1.5)  # both processes poll every 0.2 s: a duplicate would be here by now
+        assert [len(platform.received_for(s)) for s in subs] == [1] * 5
+    finally:
+        tool.platform.delay = 0.0
+        second.stop()
