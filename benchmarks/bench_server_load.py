@@ -45,7 +45,7 @@ from quizlib.server.models import Attempt  # noqa: E402
 from quizlib.server.process import ServiceProcess  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-BANK = ROOT / "quizzes" / "03-instruments" / "01-attaches.yml"
+BANK = ROOT / "pools" / "03-instruments" / "01-attaches.yml"  # graded work draws from a secure pool
 CLIENT_POOL = 10
 
 

@@ -32,6 +32,9 @@ class FormQuestion(StrictModel):
     right_order: list[Id] | None = Field(
         default=None, description="matching: right-choice ids (pair ids and d1, d2 ...) in displayed order."
     )
+    left_order: list[Id] | None = Field(
+        default=None, description="matching: pair ids of the left items in displayed order (default: authored order)."
+    )
     item_order: list[Id] | None = Field(default=None, description="ordering: item ids in the order shown.")
 
 

@@ -11,6 +11,7 @@ ASCII unit separator so ``("a|b", "c")`` and ``("a", "b|c")`` never share a key.
 from __future__ import annotations
 
 import hashlib
+import math
 from typing import Callable, Iterable, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -62,3 +63,44 @@ def sample_round_robin(groups: Sequence[Sequence[T]], count: int, seed: object, 
             if q and len(chosen) < count:
                 chosen.append(q.pop(0))
     return chosen
+
+
+def _rank(order: Sequence[str], base: Sequence[str]) -> int:
+    """Index of ``order`` among the permutations of ``base`` (Lehmer code; ``base`` itself is 0)."""
+    rest = list(base)
+    rank = 0
+    for item in order:
+        i = rest.index(item)
+        rank = rank * len(rest) + i
+        rest.pop(i)
+    return rank
+
+
+def _unrank(index: int, base: Sequence[str]) -> list[str]:
+    rest = list(base)
+    digits = []
+    for radix in range(1, len(rest) + 1):  # mixed radix: last position has radix 1, first has radix n
+        index, digit = divmod(index, radix)
+        digits.append(digit)
+    return [rest.pop(d) for d in reversed(digits)]
+
+
+def stable_permutation(ids: Sequence[str], *seed: object, avoid: Sequence[str] | None = None) -> list[str]:
+    """A permutation of ``ids`` drawn uniformly, from sha256 of ``seed``; never ``avoid`` when given.
+
+    Unlike :func:`stable_order` (a sort on per-item hashes, which is uniform too) this
+    draws the permutation's index in one go, so excluding one order (an ordering
+    question's key) leaves every other order exactly equally likely. A shuffle that
+    lands on the key and is then rotated, or re-drawn a bounded number of times, is
+    not: rotating doubles the weight of one order, which students learn to undo.
+    The index comes from 256 hash bits, so the modulo bias is below 2**-190 for
+    any list a question can hold.
+    """
+    ids = list(ids)
+    total = math.factorial(len(ids))
+    skip = _rank(avoid, ids) if avoid is not None and len(ids) > 1 and sorted(avoid) == sorted(ids) else None
+    choices = total - (skip is not None)
+    index = int(stable_key(*seed), 16) % choices
+    if skip is not None and index >= skip:
+        index += 1
+    return _unrank(index, ids)

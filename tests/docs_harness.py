@@ -38,6 +38,8 @@ example is never skipped silently.
 
 from __future__ import annotations
 
+from quizlib.commands.serve import ACTIONS as SERVE_ACTION_NAMES
+
 import json
 import os
 import re
@@ -61,7 +63,7 @@ MARKER = re.compile(r"docs-test:\s*(?P<kind>[a-z-]+)\s*(?P<rest>.*?)\s*$")
 #: Options whose value is a file or folder the command writes.
 OUTPUT_OPTIONS = {"-o", "--out", "--output", "--csv", "--options-csv", "--test-json", "--schema"}
 #: The serve actions that run and exit; ``quizlib serve`` without one of them (and without --init) serves.
-SERVE_ACTIONS = {"roster", "publish", "gradebook", "items", "token", "revoke", "lti"}
+SERVE_ACTIONS = set(SERVE_ACTION_NAMES)  # offline actions of `quizlib serve`; anything else starts the server
 BLOCK_TIMEOUT = 600
 
 

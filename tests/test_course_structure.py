@@ -172,3 +172,63 @@ def test_no_run_of_nine_words_copied_from_the_sources():
     proc = subprocess.run([sys.executable, str(ORIGINALITY), "book", "quizzes"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert proc.stdout.strip().splitlines()[-1].startswith("0 copied run(s)")
+
+
+MONTHS = "January February March April May June July August September October November December".split()
+TIMELINE_DATE = re.compile(rf"^(?:c\. )?(?:(\d{{1,2}}) )?(?:({'|'.join(MONTHS)}) )?(\d{{1,4}})( BCE)?$")
+#: A month given in the event text, "(May)" or "(4 April)", refines a date cell that gives only the year.
+TEXT_MONTH = re.compile(rf"\((?:(\d{{1,2}}) )?({'|'.join(MONTHS)})\)")
+
+
+def timeline_date_span(cell: str, event: str) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
+    """The earliest and latest day a row's date can mean: '1949' spans the year, 'April 1949' the month."""
+    m = TIMELINE_DATE.match(cell)
+    if not m:
+        raise ValueError(f"date {cell!r} is not 'YYYY', 'Month YYYY' or 'D Month YYYY'")
+    day, month, year = m.group(1), m.group(2), int(m.group(3)) * (-1 if m.group(4) else 1)
+    in_text = TEXT_MONTH.search(event)
+    if in_text and not month:
+        day, month = in_text.group(1), in_text.group(2)
+    elif in_text and month and in_text.group(2) != month:
+        raise ValueError(f"date {cell!r} disagrees with '{in_text.group(0)}' in the event text")
+    if not month:
+        return (year, 1, 1), (year, 12, 31)
+    number = MONTHS.index(month) + 1
+    return ((year, number, int(day)),) * 2 if day else ((year, number, 1), (year, number, 31))
+
+
+def timeline_order_errors(text: str) -> list[str]:
+    """Rows dated before an earlier row. Dates are compared at the precision each row gives, so a row
+    dated '1991' may stand anywhere among the rows of 1991, but 'April 1949' may not follow 'May 1949'."""
+    errors, latest = [], None
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("| ") or line.startswith(("| Date ", "| Year ")):
+            continue
+        cell, event, refs = (c.strip() for c in line.strip().strip("|").split(" | "))
+        try:
+            start, end = timeline_date_span(cell, event)
+        except ValueError as err:
+            errors.append(f"line {number}: {err}")
+            continue
+        if "{ref}`" not in refs:
+            errors.append(f"line {number}: {event!r} links to no page")
+        if latest is not None and end < latest[0]:
+            errors.append(f"line {number}: {cell} ({event}) comes after {latest[1]} ({latest[2]})")
+        if latest is None or start > latest[0]:
+            latest = (start, cell, event)
+    return errors
+
+
+def test_timeline_is_dated_and_sorted_by_full_date():
+    """The first edition's timeline was out of order within years (1949, 1991, 2022). Every row now gives its
+    date as precisely as it is known, and the rows are sorted by it."""
+    swapped = "| Date | Event | Discussed in |\n|---|---|---|\n| 12 May 1949 | b | {ref}`x` |\n| 1949 | c | {ref}`x` |\n| April 1949 | a | {ref}`x` |\n"
+    assert len(timeline_order_errors(swapped)) == 1  # the check itself catches a swapped pair
+    text = (BOOK / "timeline.md").read_text()
+    assert "| Date | Event | Discussed in |" in text
+    assert timeline_order_errors(text) == []
+    for line in text.splitlines():
+        if line.startswith("| ") and not line.startswith("| Date "):
+            cell, event, _ = (c.strip() for c in line.strip().strip("|").split(" | "))
+            if re.fullmatch(r"\d{4}", cell):
+                assert len(TEXT_MONTH.findall(event)) != 1, f"the month in {event!r} belongs in the date cell ({cell})"

@@ -124,7 +124,7 @@ CASE_TITLE = re.compile(r"^```\{admonition\} Case study[^:\n]*: (.+)$", re.M)
         (r"Haiti earthquake", "09-soft-power/01-humanitarian-assistance.md"),
         (r"cholera", "12-challenges/04-accountability-and-ethics.md"),
         (r"Okinawa|Tomodachi", "09-soft-power/04-public-perception.md"),
-        (r"Berlin", "09-soft-power/02-soft-power.md"),
+        (r"Berlin Airlift", "09-soft-power/02-soft-power.md"),
         (r"Maitri|Nepal", "08-global-practice/03-india.md"),
         (r"Djibouti", "08-global-practice/01-china.md"),
         (r"Syria", "08-global-practice/02-russia.md"),

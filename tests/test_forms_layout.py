@@ -145,7 +145,8 @@ def test_roster_errors_are_reported_with_line_numbers(tmp_path):
 
 def test_cli_writes_manifest_forms_and_keys(tmp_path, capsys):
     out = tmp_path / "out"
-    code = main(["form", str(FORMS / "exam.yml"), "--banks", str(FORMS / "banks"), "--variants", "3", "-o", str(out)])
+    code = main(["form", str(FORMS / "exam.yml"), "--banks", str(FORMS / "banks"), "--allow-public-keys",
+                 "--variants", "3", "-o", str(out)])
     assert code == 0
     manifest = FormManifest.model_validate_json((out / "manifest.json").read_text())
     assert [f.form_id for f in manifest.forms] == ["fixture-exam/v1", "fixture-exam/v2", "fixture-exam/v3"]
@@ -159,7 +160,8 @@ def test_cli_refuses_a_roster_with_errors_and_writes_nothing(tmp_path, capsys):
     roster = tmp_path / "ids.txt"
     roster.write_text("s1\ns1\n", encoding="utf-8")
     out = tmp_path / "out"
-    code = main(["form", str(FORMS / "exam.yml"), "--banks", str(FORMS / "banks"), "--students", str(roster), "-o", str(out)])
+    code = main(["form", str(FORMS / "exam.yml"), "--banks", str(FORMS / "banks"), "--allow-public-keys",
+                 "--students", str(roster), "-o", str(out)])
     assert code == 1 and not out.exists()
     assert f"{roster}:2" in capsys.readouterr().err
 
@@ -167,7 +169,8 @@ def test_cli_refuses_a_roster_with_errors_and_writes_nothing(tmp_path, capsys):
 def test_cli_reports_an_unmeetable_rule_with_its_line(tmp_path, capsys):
     bp = tmp_path / "bp.yml"
     bp.write_text("schema_version: 1\nexam_id: x\ntitle: X\ndraw:\n  - chapters: 1\n    per_section: 11\n")
-    code = main(["form", str(bp), "--banks", str(FORMS / "banks"), "--variants", "1", "-o", str(tmp_path / "o")])
+    code = main(["form", str(bp), "--banks", str(FORMS / "banks"), "--allow-public-keys", "--variants", "1",
+                 "-o", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert code == 1 and f"{bp}:6:5" in err and "has only 10 question(s)" in err
 

@@ -23,7 +23,7 @@ FORMS = FIXTURES / "forms"
 def drawn(tmp_path):
     banks = tmp_path / "banks"
     shutil.copytree(FORMS / "banks", banks)
-    assert main(["form", str(FORMS / "exam.yml"), "--variants", "2", "-o", str(tmp_path / "f"), "--banks", str(banks),
+    assert main(["form", str(FORMS / "exam.yml"), "--variants", "2", "-o", str(tmp_path / "f"), "--banks", str(banks), "--allow-public-keys",
                  "--manifest-only"]) == 0
     manifest = json.loads((tmp_path / "f" / "manifest.json").read_text())
     (tmp_path / "r.jsonl").write_text(json.dumps({"student": "s1", "form": manifest["forms"][0]["form_id"], "answers": {}}) + "\n")

@@ -158,7 +158,7 @@ def test_the_guides_example_with_a_four_variant_manifest(tmp_path, capsys):
     from .conftest import ROOT
 
     assert main(["form", str(ROOT / "blueprints" / "midterm.yml"), "--variants", "4", "-o", str(tmp_path / "forms"),
-                 "--banks", str(ROOT / "quizzes")]) == 0
+                 "--banks", str(ROOT / "quizzes"), "--allow-public-keys"]) == 0
     guide = (ROOT / "book" / "instructor" / "grading.md").read_text(encoding="utf-8")
     block = guide.split("## Responses as JSON Lines", 1)[1].split("```json", 1)[1].split("```", 1)[0]
     (tmp_path / "r.jsonl").write_text(block.strip() + "\n", encoding="utf-8")

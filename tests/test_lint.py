@@ -47,6 +47,12 @@ def expected_findings() -> set[tuple[str, str, int, str | None]]:
         ("objective-text-mismatch", second, line_of(second, "text: Compare the two"), None),
         ("duplicate-id", second, line_of(second, "- id: a1-negative"), "a1-negative"),
         ("near-duplicate-prompt", second, line_of(second, "prompt:", after="id: a2-near"), "a2-near"),
+        # secure pools (quizlib/lint/pools.py)
+        ("pool-objective-outside-section", "pools/01-alpha/01-first.yml",
+         line_of("pools/01-alpha/01-first.yml", "- id: O1.2"), None),
+        ("pool-unfair-ordering", "pools/01-alpha/01-first.yml", line_of("pools/01-alpha/01-first.yml", "items:"), "p1-order"),
+        ("pool-not-secure", "pools/01-alpha/02-second.yml", line_of("pools/01-alpha/02-second.yml", "page:"), None),
+        ("secure-outside-pools", "quizzes/02-beta/02-secret.yml", line_of("quizzes/02-beta/02-secret.yml", "secure:"), None),
         # warnings
         ("position-bias", first, line_of(first, "questions:"), None),
         ("long-correct", first, line_of(first, "text: Holding a heavy load"), "a1-long"),
@@ -82,7 +88,8 @@ def test_severities_follow_the_rule_table(result):
     assert {f.rule for f in result.errors} == {
         "bank-invalid", "duplicate-bank", "page-without-bank", "bank-too-small", "page-missing",
         "source-unresolved", "objective-unknown", "objective-text-mismatch", "duplicate-id",
-        "near-duplicate-prompt",
+        "near-duplicate-prompt", "pool-objective-outside-section", "pool-unfair-ordering", "pool-not-secure",
+        "secure-outside-pools",
     }
 
 
@@ -121,7 +128,7 @@ def test_cli_reports_and_fails_on_errors(capsys):
     out = capsys.readouterr().out
     assert f"{Q}/01-first.yml:{line_of(f'{Q}/01-first.yml', 'source: alpha-in-code')}: error source-unresolved" in out
     assert "Coverage by chapter" in out and "01-alpha" in out
-    assert "lint failed: 10 error(s), 16 warning(s), 2 allowed by comment" in out
+    assert "lint failed: 14 error(s), 16 warning(s), 2 allowed by comment" in out
 
 
 def _clean_course(tmp_path: Path, extra_header: str = "") -> Path:

@@ -455,7 +455,7 @@ def test_a_secure_question_paraphrasing_a_practice_one_is_a_near_duplicate(tmp_p
     assert f"question 'bal-tf-2' ({BALANCED}:" in dupes[0].message
     # The pool is only compared: it adds no bank to the course, so no duplicate-bank and no audit row.
     assert not [f for f in lint(root).findings if f.rule == "duplicate-bank"]
-    assert lint(root, extra_banks=[]).findings == lint(COURSE).findings
+    assert lint(root, pools="no-pools-here").findings == lint(COURSE).findings
 
 
 def test_extra_banks_are_given_on_the_command_line(tmp_path, capsys):

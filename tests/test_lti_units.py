@@ -234,14 +234,14 @@ def test_any_form_to_the_lti_endpoints_gets_a_4xx_page_never_a_500(lti_service: 
 
 
 def test_html_pages_may_be_framed_only_by_registered_platforms(lti_service: Service) -> None:
-    before = lti_service.client.get("/lti/quiz/none").headers["content-security-policy"]
+    before = lti_service.client.get("/signin").headers["content-security-policy"]
     assert before == "frame-ancestors 'self'"
     lti_service.publish("q1")
     _lti_student(lti_service)
     # The policy is cached for 30 s per process; a new process (app) reads it at once.
     fresh = make_service(lti_service.settings.database_url, lti_worker_seconds=0)
     try:
-        policy = fresh.client.get("/lti/quiz/none").headers["content-security-policy"]
+        policy = fresh.client.get("/signin").headers["content-security-policy"]
     finally:
         fresh.close()
     assert policy == "frame-ancestors 'self' https://lms.example.edu"

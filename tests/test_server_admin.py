@@ -165,9 +165,11 @@ def test_cli_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
                 "--book-url", "https://book.example.org/quiz.html"]) == 1  # still says rows were rejected
     issued = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [r["student_id"] for r in issued] == ["s1", "s2"]
-    assert issued[0]["link"] == f"https://book.example.org/quiz.html?token={issued[0]['token']}"
+    assert issued[0]["link"] == f"https://book.example.org/quiz.html#token={issued[0]['token']}"
     assert (out.stat().st_mode & 0o777) == 0o600
-    assert cli(["serve", "publish", str(ALL_TYPES_BANK), "--id", "fx", "--db", url, "--time-limit", "20",
+    assert cli(["serve", "publish", str(ALL_TYPES_BANK), "--id", "fx", "--db", url]) == 1  # a practice bank: refused
+    assert "have a public key" in capsys.readouterr().err
+    assert cli(["serve", "publish", str(ALL_TYPES_BANK), "--id", "fx", "--db", url, "--allow-public-keys", "--time-limit", "20",
                 "--closes", "2030-01-01T12:00Z", "--feedback", "after_close", "--attempts", "2"]) == 0
     db = Database(url)
     with db.read() as s:
@@ -183,5 +185,5 @@ def test_cli_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "revoked 1 token(s) of s1" in capsys.readouterr().out
     assert cli(["serve", "token", "s1", "--db", url]) == 0
     assert cli(["serve", "token", "nobody", "--db", url]) == 1
-    assert cli(["serve", "publish", str(ALL_TYPES_BANK), "--id", "fx", "--db", url]) == 1  # id taken
+    assert cli(["serve", "publish", str(ALL_TYPES_BANK), "--id", "fx", "--db", url, "--allow-public-keys"]) == 1  # id taken
     assert "already published" in capsys.readouterr().err

@@ -232,10 +232,10 @@ def test_after_close_policy_hides_scores_until_close(service: Service) -> None:
     aid = service.start("ann", "quiz")["id"]
     r = service.submit("ann", aid, service.key_answers(aid)).json()
     assert r["released"] is False and r["score"] is None and r["questions"] is None
-    assert r["release_at"] == "2026-03-03T09:00:00Z"
+    assert r["release_at"] == "2026-03-03T09:00:30Z"  # the close plus the 30 s grace
     h = service.as_student("ann")
     assert service.client.get("/api/v1/quizzes/quiz", headers=h).json()["attempts"][0]["score"] is None
-    service.clock.advance(days=1)
+    service.clock.advance(days=1, seconds=30)
     after = service.client.get(f"/api/v1/attempts/{aid}/result", headers=h).json()
     assert after["released"] is True and after["score"] == after["max_score"]
     assert service.client.get("/api/v1/quizzes/quiz", headers=h).json()["attempts"][0]["score"] == after["score"]

@@ -28,8 +28,10 @@ def test_migrations_build_exactly_the_models_and_are_idempotent(database: Databa
     with database.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
         assert diff == []
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002_lti"
-    assert set(inspect(database.engine).get_table_names()) >= {"students", "tokens", "quizzes", "attempts", "idempotency_keys"}
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003_lti"
+    assert set(inspect(database.engine).get_table_names()) >= {"students", "tokens", "quizzes", "attempts",
+                                                                 "idempotency_keys", "rate_limits", "lti_platforms",
+                                                                 "lti_grade_posts"}
 
 
 def test_sqlite_is_durable_by_configuration(tmp_path: Path) -> None:
@@ -72,3 +74,27 @@ def test_postgres_urls_pick_the_installed_driver() -> None:
     assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalize_url("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_upgrading_from_0001_keeps_tokens_working_without_expiry(database: Database) -> None:
+    """A database made before tokens expired: its tokens become sign-in links with no expiry, and still sign in."""
+    from alembic import command
+    from alembic.config import Config
+
+    from quizlib.server.db import MIGRATIONS
+    from quizlib.server.security import hash_token, resolve_token
+    from quizlib.server.settings import Settings
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with database.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(text("INSERT INTO students (student_id, name, created_at) VALUES ('ann', 'Ann', '2026-01-01 00:00:00')"))
+        conn.execute(text("INSERT INTO tokens (token_hash, role, student_pk, created_at) "
+                          "VALUES (:h, 'student', (SELECT id FROM students), '2026-01-01 00:00:00')"), {"h": hash_token("old-token")})
+    database.migrate()
+    with database.engine.connect() as conn:
+        assert conn.execute(text("SELECT kind, expires_at FROM tokens")).one() == ("link", None)
+    principal = resolve_token(database, Settings(database_url=database.url), "old-token")
+    assert principal is not None and principal.student_id == "ann" and principal.kind == "link"

@@ -63,6 +63,7 @@ INSTRUCTOR_CALLS = [
     ("GET", "/api/v1/instructor/quizzes/{quiz_id}/items.csv", {}),
     ("GET", "/api/v1/instructor/quizzes/{quiz_id}/items.html", {}),
     ("GET", "/api/v1/instructor/quizzes/{quiz_id}/report.html", {}),
+    ("POST", "/api/v1/instructor/quizzes/{quiz_id}/view-link", {}),
 ]
 
 
@@ -92,7 +93,7 @@ def test_revoked_and_reissued_tokens(service: Service) -> None:
     r = c.post("/api/v1/instructor/students/ann/token", headers=service.instructor())
     assert r.status_code == 200
     new = {"Authorization": f"Bearer {r.json()['token']}"}
-    assert r.json()["link"].endswith(f"?token={r.json()['token']}")
+    assert r.json()["link"].endswith(f"#token={r.json()['token']}")
     assert c.get("/api/v1/me", headers=old).status_code == 401
     assert c.get("/api/v1/me", headers=new).json()["student_id"] == "ann"
     r = c.delete("/api/v1/instructor/students/ann/tokens", headers=service.instructor())
@@ -128,15 +129,22 @@ def test_rate_limit_per_token(tmp_path) -> None:  # type: ignore[no-untyped-def]
         svc.close()
 
 
-def test_rate_limiter_refills_with_time() -> None:
+def test_rate_limiter_refills_with_time(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from quizlib.server.db import Database
     from quizlib.server.limits import RateLimiter
 
-    t = [0.0]
-    limiter = RateLimiter(per_minute=60, burst=2, clock=lambda: t[0])
-    assert [limiter.check("k") for _ in range(3)][:2] == [0.0, 0.0]
-    assert limiter.check("k") == pytest.approx(1.0)
-    t[0] += 1.0
-    assert limiter.check("k") == 0.0
+    db = Database(f"sqlite:///{tmp_path / 'limits.db'}")
+    db.migrate()
+    try:
+        limiter = RateLimiter(db)
+        assert [limiter.take("k", 0.0, per_minute=60, burst=2) for _ in range(2)] == [0.0, 0.0]
+        # Refused; the refused request costs its request too (so the verdict is one returned value): 2 s to wait.
+        assert limiter.take("k", 0.0, per_minute=60, burst=2) == pytest.approx(2.0)
+        assert limiter.take("k", 1.5, per_minute=60, burst=2) > 0
+        assert limiter.take("k", 3.5, per_minute=60, burst=2) == 0.0
+        assert limiter.take("other", 0.0, per_minute=60, burst=2) == 0.0  # buckets are per key
+    finally:
+        db.dispose()
 
 
 def test_cors_allows_only_configured_origins(tmp_path) -> None:  # type: ignore[no-untyped-def]

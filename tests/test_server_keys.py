@@ -88,6 +88,7 @@ def walk(svc: Service, sid: str, quiz_id: str, wrong: bool = True) -> tuple[list
     hit("GET", "/api/openapi.json", "/api/openapi.json")
     hit("GET", "/signin", f"/signin?token={svc.tokens[sid]}")
     hit("GET", "/api/v1/me", "/api/v1/me", headers=h)
+    hit("POST", "/api/v1/session", "/api/v1/session", headers=h)
     hit("GET", "/api/v1/quizzes", "/api/v1/quizzes", headers=h)
     hit("GET", "/api/v1/quizzes/{quiz_id}", f"/api/v1/quizzes/{quiz_id}", headers=h)
     attempt = hit("POST", "/api/v1/quizzes/{quiz_id}/attempts", f"/api/v1/quizzes/{quiz_id}/attempts", headers=h).json()
@@ -148,7 +149,7 @@ def test_after_close_nothing_leaks_before_release_then_explanations_appear(servi
 
 def test_timed_quiz_and_immediate_policy_leak_nothing_before_submission(service: Service) -> None:
     service.roster("ann", "bob")
-    service.publish("timed", time_limit_minutes=30, feedback="immediate")
+    service.publish("timed", time_limit_minutes=30, feedback="immediate", max_attempts=1)
     c, h = service.client, service.as_student("ann")
     quiz = c.get("/api/v1/quizzes/timed", headers=h)
     assert quiz.json()["questions"] is None  # timed: questions only once the clock runs
@@ -158,7 +159,7 @@ def test_timed_quiz_and_immediate_policy_leak_nothing_before_submission(service:
     before = [("quiz", quiz), ("start", attempt), ("get", c.get(f"/api/v1/attempts/{aid}", headers=h)),
               ("result", c.get(f"/api/v1/attempts/{aid}/result", headers=h)), ("save", saved)]
     assert leaks(before) == []
-    # Immediate policy: after submitting, feedback and explanations are released (to this student only).
+    # Immediate policy, one attempt: after submitting, the key is released (to this student only).
     done = service.submit("ann", aid)
     assert done.status_code == 200 and done.json()["released"] is True
     assert "EXPL-tf-Y8R" in done.text
@@ -182,8 +183,7 @@ def test_student_ids_do_not_encode_the_key(service: Service) -> None:
             q = by_type[ref]
             if q["type"] == "ordering":
                 assert value != [it["id"] for it in q["items"]], "items shown in the right order"
-            if q["type"] == "matching":
-                assert [value[l["id"]] for l in q["left"]] != [r["id"] for r in q["right"]][: len(q["left"])]
+            # Matching layouts may line up with the key, as often as chance says: tests/test_server_order.py.
             if q["type"] == "single":
                 correct_positions.add(value)
         text = json.dumps(attempt)

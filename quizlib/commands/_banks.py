@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console
 
 from ..loader import BankError, LoadReport, load_banks
+from ..models import Bank
 
 
 def print_bank_error(err: Console, e: BankError) -> None:
@@ -30,3 +33,20 @@ def load_or_report(paths: list[str], err: Console, failing: str) -> LoadReport |
         err.print(f"[red]{len(report.errors)} error(s) in {bad_files} of {report.files} file(s); {failing}[/]")
         return None
     return report
+
+
+def practice_banks(used: list[Path]) -> tuple[list[Bank], Path | None]:
+    """The course's practice banks (the book renders them) and their folder, to spot pool questions that
+    repeat one and secure banks left in the public folder.
+
+    Read from ``[tool.quizlib] practice_banks`` of the project holding the first file in
+    ``used``; files that do not load are skipped here (``quizlib lint`` reports them).
+    """
+    from ..config import find_root, load_course_config
+
+    if not used:
+        return [], None
+    config = load_course_config(find_root(Path(used[0]).resolve().parent))
+    if not config.practice_banks.is_dir():
+        return [], None
+    return list(load_banks([config.practice_banks]).banks.values()), config.practice_banks

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from ..config import CourseConfigError
 from ..lint import ConfigError, lint, load_config
 from ..lint.audit import audit_json
 from ..lint.report import print_report
@@ -24,15 +25,18 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="check banks against the book (sources, objectives, coverage) and for answer cues",
         description="Errors fail the run; warnings fail it only with --strict. Explain a false-positive "
         "warning in the bank with '# lint-allow: <rule> <reason>'. Thresholds: [tool.quizlib.lint] in "
-        "ROOT/pyproject.toml.",
+        "ROOT/pyproject.toml. Secure pools (pools/) are checked too, and a table shows how many secure questions "
+        "each objective has.",
     )
     p.add_argument("--root", type=Path, default=Path("."), help="project root holding pyproject.toml (default: .)")
     p.add_argument("--book", default="book", help="book folder, relative to --root (default: book)")
     p.add_argument("--quizzes", default="quizzes", help="banks folder, relative to --root (default: quizzes)")
+    p.add_argument("--pools", help="secure pools folder, relative to --root (default: [tool.quizlib] secure_pools, "
+                                   "or $QUIZLIB_SECURE_POOLS, else pools)")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
     p.add_argument("--extra-banks", action="append", metavar="PATH", default=None,
-                   help="banks outside the book (e.g. secure pools) to compare for near-duplicate prompts; "
-                   "repeatable; relative to --root (default: pools, when it exists)")
+                   help="further banks outside the book to compare for near-duplicate prompts (secure pools "
+                   "are compared already); repeatable; relative to --root")
     p.add_argument("--audit-json", type=Path, metavar="FILE",
                    help="also write the test-wise audit (every strategy's score and chance, per item, bank, "
                    "chapter and course) as JSON")
@@ -46,7 +50,11 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         Console(stderr=True, highlight=False).print(f"[red]error:[/] {exc}", soft_wrap=True)
         return 1
-    result = lint(args.root, args.book, args.quizzes, config, args.extra_banks)
+    try:
+        result = lint(args.root, args.book, args.quizzes, config, args.pools, args.extra_banks or ())
+    except CourseConfigError as exc:
+        Console(stderr=True, highlight=False).print(f"[red]error:[/] {exc}", soft_wrap=True)
+        return 1
     print_report(result, config.min_questions_per_objective, args.strict, console)
     if args.audit_json:
         try:

@@ -1,11 +1,5 @@
 """``quizlib serve``: run the grading service, and manage it from the shell.
 
-    quizlib serve --init                       # create the database, print an instructor token
-    quizlib serve roster students.csv -o tokens.csv
-    quizlib serve publish quizzes/03-instruments/01-attaches.yml --id attaches-quiz --closes 2026-12-01T18:00Z
-    quizlib serve --host 127.0.0.1 --port 8000 --workers 2
-    quizlib serve gradebook attaches-quiz -o gradebook.csv
-
 The subcommands work on the database directly (``--db`` or ``QUIZLIB_DATABASE_URL``),
 so they need no running server; the same operations exist over HTTP for remote use.
 The service's library lives in :mod:`quizlib.server`; this module only parses arguments.
@@ -28,7 +22,23 @@ if TYPE_CHECKING:  # the server extra is optional: imported lazily at run time
     from ..server.db import Database
     from ..server.settings import Settings
 
-ACTIONS = ("roster", "publish", "gradebook", "items", "token", "revoke", "lti")
+ACTIONS = ("roster", "publish", "gradebook", "items", "token", "revoke", "view-link", "lti")
+
+#: What ``quizlib serve --help`` prints: plain text (the module docstring is Sphinx markup).
+DESCRIPTION = """\
+Run the grading service, and manage it from the shell.
+
+  quizlib serve --init                  create the database, print an instructor token
+  quizlib serve roster students.csv -o tokens.csv --book-url https://course.example.org/book/graded.html
+  quizlib serve publish pools/03-instruments/01-attaches.yml --id attaches-quiz
+  quizlib serve --host 127.0.0.1 --port 8000 --workers 2
+  quizlib serve gradebook attaches-quiz -o gradebook.csv
+  quizlib serve view-link attaches-quiz  a link that opens the quiz's reports in a browser
+  quizlib serve lti config              LTI 1.3: the URLs for Canvas or Moodle (and lti register, grades...)
+
+The actions work on the database directly (--db or QUIZLIB_DATABASE_URL), so they
+need no running server; the same operations exist over HTTP (quizlib/server/API.md).
+"""
 
 
 def _db_option(p: argparse.ArgumentParser, default: Any) -> None:
@@ -39,7 +49,7 @@ def _db_option(p: argparse.ArgumentParser, default: Any) -> None:
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="run the grading service (graded quizzes, keys kept on the server)",
-                       description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                       description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     _db_option(p, None)
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
@@ -49,9 +59,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--cors", metavar="ORIGIN", action="append", default=None,
                    help="origin allowed to call the API from a browser, e.g. https://course.example.org (repeatable)")
     p.add_argument("--public-url", metavar="URL", help="URL students use to reach this server (for sign-in links)")
-    p.add_argument("--book-url", metavar="URL", help="the course book's URL: sign-in links then open the book")
+    p.add_argument("--book-url", metavar="URL",
+                   help="the book page holding the graded quiz: sign-in links open it (pages are under book/ "
+                        "in the built site, e.g. https://course.example.org/book/graded.html)")
     p.add_argument("--access-log", action="store_true",
-                   help="log every request (off by default: sign-in links carry tokens in their URL)")
+                   help="log every request (tokens in URLs are written as token=[redacted])")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=False,
                                title="offline actions (on the database, no server needed)")
 
@@ -60,7 +72,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     r.add_argument("csv", type=Path, help="CSV with a student_id column, optional name and email")
     r.add_argument("-o", "--output", type=Path, help="write student_id,name,token,link here (tokens are shown only once)")
     r.add_argument("--partial", action="store_true", help="import the good rows even if some rows are bad")
-    r.add_argument("--book-url", metavar="URL", default=argparse.SUPPRESS, help="base of the sign-in links")
+    r.add_argument("--book-url", metavar="URL", default=argparse.SUPPRESS,
+                   help="the book page holding the graded quiz (sign-in links open it), "
+                        "e.g. https://course.example.org/book/graded.html")
     r.add_argument("--public-url", metavar="URL", default=argparse.SUPPRESS, help="this server's URL (links to /signin)")
 
     pub = actions.add_parser("publish", help="publish a quiz from bank files (or a blueprint)")
@@ -77,6 +91,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     pub.add_argument("--feedback", choices=["immediate", "after_close"], default="immediate",
                      help="when students see scores and feedback (default: immediate)")
     pub.add_argument("--no-shuffle", action="store_true", help="same question order for everyone")
+    pub.add_argument("--allow-public-keys", action="store_true",
+                     help="publish questions whose key is public (practice banks the book renders, or pool questions "
+                          "repeating one); each is warned about. Without it they are refused.")
 
     g = actions.add_parser("gradebook", help="write a quiz's gradebook CSV")
     _db_option(g, argparse.SUPPRESS)
@@ -88,9 +105,19 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     it.add_argument("quiz", help="quiz id")
     it.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
 
-    t = actions.add_parser("token", help="revoke a student's tokens and issue a new one")
+    t = actions.add_parser("token", help="revoke a student's tokens and print a new sign-in link")
     _db_option(t, argparse.SUPPRESS)
     t.add_argument("student", help="student id")
+    t.add_argument("--book-url", metavar="URL", default=argparse.SUPPRESS,
+                   help="the book page holding the graded quiz, e.g. https://course.example.org/book/graded.html "
+                        "(default: this server's sign-in page, which lists the student's quizzes)")
+    t.add_argument("--public-url", metavar="URL", default=argparse.SUPPRESS, help="this server's URL (links to /signin)")
+
+    vl = actions.add_parser("view-link", help="print a read-only link that opens a quiz's reports in a browser")
+    _db_option(vl, argparse.SUPPRESS)
+    vl.add_argument("quiz", help="quiz id")
+    vl.add_argument("--minutes", type=float, help="how long the link works (default: 60, or $QUIZLIB_VIEW_MINUTES)")
+    vl.add_argument("--public-url", metavar="URL", default=argparse.SUPPRESS, help="this server's URL")
 
     v = actions.add_parser("revoke", help="revoke every token of a student")
     _db_option(v, argparse.SUPPRESS)
@@ -161,9 +188,12 @@ def _now() -> datetime:
 def _init(settings: Settings) -> int:
     from ..server.admin import create_instructor_token
 
+    from ..server.security import link_expiry
+
     db = _database(settings)
+    now = _now()
     with db.write() as s:
-        token = create_instructor_token(s, _now())
+        token = create_instructor_token(s, now, expires_at=link_expiry(settings, now))
     console = Console(highlight=False)
     console.print(f"database ready: {settings.database_url}")
     console.print("instructor token (shown once; earlier ones are revoked; keep it secret):")
@@ -179,8 +209,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         Console(stderr=True).print("[yellow]note:[/] listening beyond this machine: put the service behind HTTPS "
                                    "(a reverse proxy), since tokens travel in every request")
+    from ..server.logs import uvicorn_log_config
+
     uvicorn.run("quizlib.server.app:app_from_env", factory=True, host=args.host, port=args.port,
-                workers=max(1, args.workers), access_log=args.access_log, log_level="info")
+                workers=max(1, args.workers), access_log=args.access_log, log_level="info",
+                log_config=uvicorn_log_config())
     return 0
 
 
@@ -193,10 +226,13 @@ def _roster(args: argparse.Namespace, settings: Settings) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         err.print(f"[red]error:[/] cannot read {args.csv}: {exc}")
         return 1
-    base = settings.book_url or f"{settings.public_url}/signin"
+    from ..server.security import link_expiry
+
+    base = _link_base(settings, err)
     db = _database(settings)
+    now = _now()
     with db.write() as s:
-        result = import_roster(s, text, _now(), base, partial=args.partial)
+        result = import_roster(s, text, now, base, partial=args.partial, expires_at=link_expiry(settings, now))
     for e in result.errors:
         err.print(f"{args.csv}:{e['line']}: {e['message']}", soft_wrap=True, markup=False)
     if result.errors and not args.partial:
@@ -226,8 +262,9 @@ def _roster(args: argparse.Namespace, settings: Settings) -> int:
 
 def _publish(args: argparse.Namespace, settings: Settings) -> int:
     from ..loader import iter_bank_files
-    from ..server.admin import QuizRules, parse_banks, publish
+    from ..server.admin import QuizRules, check_public_keys, parse_banks, publish
     from ..server.api_instructor import quiz_summary
+    from ._banks import practice_banks
 
     files = list(iter_bank_files(args.banks))
     texts = []
@@ -251,6 +288,10 @@ def _publish(args: argparse.Namespace, settings: Settings) -> int:
         Console(stderr=True).print(f"[red]error:[/] {exc}", markup=False)
         return 1
     questions = [q.strip() for q in args.questions.split(",") if q.strip()] if args.questions else None
+    err = Console(stderr=True, highlight=False)
+    practice, practice_folder = practice_banks(files)
+    for warning in check_public_keys(banks, args.allow_public_keys, practice, questions, files, practice_folder):
+        err.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
     db = _database(settings)
     now = _now()
     with db.write() as s:
@@ -287,13 +328,44 @@ def _items(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _link_base(settings: Settings, err: Console) -> str:
+    """Where sign-in links lead: the book page (checked against the local build), or this server's /signin."""
+    if not settings.book_url:
+        return f"{settings.public_url}/signin"
+    from ..server.book_links import check_book_url
+
+    for warning in check_book_url(settings.book_url):
+        err.print(f"[yellow]warning:[/] {warning}", soft_wrap=True, highlight=False)
+    return settings.book_url
+
+
 def _token(args: argparse.Namespace, settings: Settings) -> int:
     from ..server.admin import reissue_token
+    from ..server.security import link_expiry
 
+    err = Console(stderr=True, highlight=False)
+    base = _link_base(settings, err)
+    now = _now()
     with _database(settings).write() as s:
-        issued = reissue_token(s, args.student, _now(), settings.book_url or f"{settings.public_url}/signin")
-    Console(stderr=True).print(f"new token for {issued.student_id} (older tokens revoked):")
+        issued = reissue_token(s, args.student, now, base, link_expiry(settings, now))
+    err.print(f"new sign-in link for {issued.student_id} (older links revoked):")
     print(issued.link)
+    return 0
+
+
+def _view_link(args: argparse.Namespace, settings: Settings) -> int:
+    from ..server.admin import create_view_link
+    from ..server.clock import iso
+
+    minutes = args.minutes if args.minutes is not None else settings.view_minutes
+    if not 0 < minutes <= 7 * 24 * 60:
+        Console(stderr=True).print("[red]error:[/] --minutes must be between 0 and 10080 (a week)")
+        return 2
+    with _database(settings).write() as s:
+        url, expires = create_view_link(s, args.quiz, _now(), minutes, settings.public_url)
+    Console(stderr=True, highlight=False).print(f"read-only link to the reports of {args.quiz}, valid until "
+                                                f"{iso(expires)} (keep it private):")
+    print(url)
     return 0
 
 
@@ -313,4 +385,4 @@ def _lti(args: argparse.Namespace, settings: Settings) -> int:
 
 
 _ACTIONS = {"roster": _roster, "publish": _publish, "gradebook": _gradebook, "items": _items,
-            "token": _token, "revoke": _revoke, "lti": _lti}
+            "token": _token, "revoke": _revoke, "view-link": _view_link, "lti": _lti}

@@ -16,7 +16,7 @@ from ..blueprint import LocatedBlueprint, load_blueprint
 from ..loader import BankError, BankLoadError, load_banks
 from ..manifest import FormManifest
 from ..models import Bank
-from .draw import Drawer, FormSpec
+from .draw import Drawer, DrawnForm, FormSpec
 from .exposure import ExposureReport, exposure_report
 from .layout import bank_hashes, build_manifest
 from .render import WrittenForm, question_lookup, write_forms
@@ -48,10 +48,13 @@ def build_forms(
     specs_for: Callable[[str], list[FormSpec]],
     out_dir: Path | None,
     html: bool = True,
+    check: Callable[[list[DrawnForm], dict[Path, Bank]], None] | None = None,
 ) -> FormRun:
     """Draw every form; write ``manifest.json``, the HTML forms and keys into ``out_dir`` (if given).
 
     ``specs_for(exam_id)`` returns the :class:`FormSpec` list (variants or students).
+    ``check(drawn, bank_files)`` runs after drawing and before anything is written, and may
+    raise to stop (``quizlib form`` refuses questions whose key is public there).
     Raises :class:`~quizlib.blueprint.BlueprintError` / :class:`~quizlib.forms.DrawError`
     or :class:`~quizlib.loader.BankLoadError`; nothing is written then.
     """
@@ -60,6 +63,8 @@ def build_forms(
     drawer = Drawer(located, bank_files.values())
     specs: list[FormSpec] = specs_for(located.blueprint.exam_id)
     drawn = drawer.draw(specs)
+    if check is not None:
+        check(drawn, bank_files)
     used = {q.candidate.bank.id for f in drawn for q in f.questions}
     manifest = build_manifest(located.blueprint, drawn, bank_hashes(bank_files, used))
     report = exposure_report(drawer.pools, drawn)

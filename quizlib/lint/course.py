@@ -52,6 +52,11 @@ class Course:
     extra_banks: list[BankFile] = field(default_factory=list)
     load_errors: list[BankError] = field(default_factory=list)
     bank_files: int = 0
+    pools_dir: Path | None = None
+    #: Secure pools (``secure: true``): from the pools folder, plus any misplaced among the practice banks.
+    pools: list[BankFile] = field(default_factory=list)
+    pool_load_errors: list[BankError] = field(default_factory=list)
+    pool_files: int = 0
 
     @property
     def failed_files(self) -> set[str]:
@@ -73,39 +78,57 @@ def display_path(path: Path | str, root: Path) -> str:
         return Path(path).as_posix()
 
 
-def load_course(root: Path, book_dir: Path, quizzes_dir: Path, extra: Sequence[Path] = ()) -> Course:
-    """Read the book, every bank under ``quizzes_dir`` and the ``extra`` banks; never raises on a bad bank."""
-    root = Path(root)
-    book = read_book(book_dir, root / "_config.yml")
-    course = Course(root, book, Path(quizzes_dir))
-    for path in iter_bank_files([quizzes_dir]):
-        course.bank_files += 1
-        bank = _load(course, path)
-        if bank:
-            course.banks.append(bank)
-    for path in iter_bank_files(list(extra)):
-        bank = _load(course, path)
-        if bank:
-            course.extra_banks.append(bank)
-    return course
+def _load_file(course: Course, path: Path, errors: list[BankError]) -> BankFile | None:
+    """One bank with its positions and allows, or None with its errors added to ``errors``.
 
-
-def _load(course: Course, path: Path) -> BankFile | None:
-    """One bank with its positions and allows, or None with its errors added to ``course.load_errors``."""
+    A bank that fails validation but still parses is salvaged: its valid questions are
+    linted too, so the author sees every problem in one run.
+    """
     rel = course.relative(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        course.load_errors.append(BankError(rel, 1, 1, "", f"cannot read file: {exc}"))
+        errors.append(BankError(rel, 1, 1, "", f"cannot read file: {exc}"))
         return None
     try:
         located = parse_bank_located(text, rel)
     except BankLoadError as exc:
-        course.load_errors.extend(exc.errors)
-        # Lint what still loads, so the author sees every problem in one run.
+        errors.extend(exc.errors)
         salvaged = salvage_bank(text, rel)
         if salvaged is None:
             return None
         located, left_out = salvaged
         return BankFile(rel, located, find_allows(text, located, rel), left_out)
     return BankFile(rel, located, find_allows(text, located, rel))
+
+
+def load_course(
+    root: Path, book_dir: Path, quizzes_dir: Path, pools_dir: Path | None = None, extra: Sequence[Path] = ()
+) -> Course:
+    """Read the book, every bank under ``quizzes_dir``, every pool under ``pools_dir`` and the
+    ``extra`` banks; never raises on a bad bank.
+
+    A bank marked ``secure: true`` among the practice banks is kept with the pools (it is no
+    practice coverage, and ``quizlib lint`` reports where it sits). Pools and ``extra`` banks are
+    compared with the practice banks for near-duplicate prompts (``Course.extra_banks``).
+    """
+    root = Path(root)
+    book = read_book(book_dir, root / "_config.yml")
+    course = Course(root, book, Path(quizzes_dir), pools_dir=Path(pools_dir) if pools_dir else None)
+    for path in iter_bank_files([quizzes_dir]):
+        course.bank_files += 1
+        bank = _load_file(course, path, course.load_errors)
+        if bank is not None:
+            (course.pools if bank.bank.secure else course.banks).append(bank)
+    if course.pools_dir is not None and course.pools_dir.is_dir():
+        for path in iter_bank_files([course.pools_dir]):
+            course.pool_files += 1
+            bank = _load_file(course, path, course.pool_load_errors)
+            if bank is not None:
+                course.pools.append(bank)
+    for path in iter_bank_files(list(extra)):
+        bank = _load_file(course, path, course.load_errors)
+        if bank is not None:
+            course.extra_banks.append(bank)
+    return course
+

@@ -13,6 +13,7 @@ from .config import LintConfig, load_config
 from .course import Course, load_course
 from .coverage import ChapterCoverage, coverage
 from .findings import Finding, Severity
+from .pools import ObjectiveExposure, exposure, pool_checks
 from .rules import RULES, run_checks
 
 
@@ -24,6 +25,8 @@ class LintResult:
     total: ChapterCoverage
     course: Course
     audit: Audit
+    exposure: list[ObjectiveExposure]
+    """Secure (and practice) questions per objective: can a randomized exam be drawn from the pools?"""
 
     @property
     def errors(self) -> list[Finding]:
@@ -51,27 +54,31 @@ def lint(
     book: Path | str = "book",
     quizzes: Path | str = "quizzes",
     config: LintConfig | None = None,
-    extra_banks: Sequence[Path | str] | None = None,
+    pools: Path | str | None = None,
+    extra_banks: Sequence[Path | str] = (),
 ) -> LintResult:
-    """Lint the course under ``root``; relative ``book``/``quizzes`` are taken from ``root``.
+    """Lint the course under ``root``; relative ``book``/``quizzes``/``pools`` are taken from ``root``.
 
-    ``extra_banks`` (files or folders, default ``pools`` when ``root/pools`` exists)
-    are banks outside the book, such as secure pools: they are only compared with
-    the course for near-duplicate prompts, so a graded question cannot be a
-    paraphrase of a practice one the book prints.
+    ``pools`` defaults to the course's secure pools folder (``[tool.quizlib] secure_pools``,
+    see :mod:`quizlib.config`); a folder that does not exist means no pools.
+    ``extra_banks`` (files or folders) are further banks outside the book, compared with the
+    course only for near-duplicate prompts.
 
     Raises :class:`~quizlib.lint.config.ConfigError` when no config is given and
     ``root/pyproject.toml`` has no valid ``[tool.quizlib.lint]``.
     """
+    from ..config import load_course_config
+
     root = Path(root)
     config = config or load_config(root)
-    if extra_banks is None:
-        extra_banks = ["pools"] if (root / "pools").is_dir() else []
-    course = load_course(root, _resolve(root, book), _resolve(root, quizzes),
+    pools_dir = _resolve(root, pools) if pools is not None else load_course_config(root).secure_pools
+    course = load_course(root, _resolve(root, book), _resolve(root, quizzes), pools_dir,
                          [_resolve(root, p) for p in extra_banks])
-    allows = [a for bank in course.banks for a in bank.allows]
+    allows = [a for bank in course.banks + course.pools for a in bank.allows]
     known = {code: rule.severity for code, rule in RULES.items()}
     audit = run_audit(course, config)
-    reported, suppressed = apply_allows(run_checks(course, config) + audit_findings(audit), allows, known)
+    reported, suppressed = apply_allows(
+        run_checks(course, config) + pool_checks(course, config) + audit_findings(audit), allows, known
+    )
     chapters, total = coverage(course, config)
-    return LintResult(sorted(reported), sorted(suppressed), chapters, total, course, audit)
+    return LintResult(sorted(reported), sorted(suppressed), chapters, total, course, audit, exposure(course))

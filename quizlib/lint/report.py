@@ -66,6 +66,25 @@ def coverage_table(result: LintResult, min_per_objective: int) -> Table:
     return table
 
 
+def exposure_table(result: LintResult) -> Table:
+    """Secure questions per objective: the pool a randomized graded exam can draw from, beside the practice ones."""
+    table = Table(title="Secure questions by objective (pools: sections with a pool on it; practice: public keys)",
+                  title_justify="left",
+                  show_footer=True)
+    rows = result.exposure
+    secure = sum(r.secure for r in rows)
+    footer = ["total", "", str(secure), "/".join(str(sum(r.difficulty.get(d, 0) for r in rows)) for d in DIFFICULTIES),
+              str(len({s for r in rows for s in r.sections})), str(sum(r.practice for r in rows))]
+    for i, (header, foot) in enumerate(zip(["objective", "chapter", "secure", "easy/med/hard", "pools",
+                                            "practice"], footer)):
+        table.add_column(header, footer=foot, justify="left" if i < 2 else "right", no_wrap=i < 2)
+    for r in rows:
+        spread = "/".join(str(r.difficulty.get(d, 0)) for d in DIFFICULTIES)
+        table.add_row(r.objective, r.chapter, str(r.secure), spread, str(len(r.sections)), str(r.practice),
+                      style=None if r.secure else "dim")
+    return table
+
+
 def verdict(result: LintResult, strict: bool) -> str:
     errors, warnings = len(result.errors), len(result.warnings)
     allowed = f", {len(result.suppressed)} allowed by comment" if result.suppressed else ""
@@ -87,8 +106,15 @@ def print_report(result: LintResult, min_per_objective: int, strict: bool = Fals
     console.print(coverage_table(result, min_per_objective))
     print_audit(console, result.audit)
     course = result.course
+    if course.pools or course.pool_files:
+        console.print(exposure_table(result))
+        without = [r.objective for r in result.exposure if not r.secure]
+        console.print(f"{len(without)} of {len(result.exposure)} objective(s) have no secure question: a graded "
+                      "exam on them would have to use practice questions, whose keys are public")
     console.print(
         f"{len(course.banks)} bank(s) loaded of {course.bank_files} file(s), "
         f"{result.total.questions} question(s), {len(course.book.sections)} section page(s)"
+        + (f"; {len(course.pools)} secure pool(s), {sum(len(p.bank.questions) for p in course.pools)} question(s)"
+           if course.pools or course.pool_files else "")
     )
     console.print(verdict(result, strict))

@@ -11,21 +11,25 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..loader import BankLoadError, parse_bank
 from ..models import ID_PATTERN, Bank
-from .attempts import AFTER_CLOSE, IMMEDIATE, deadline_for
+from .attempts import AFTER_CLOSE, IMMEDIATE, deadline_for, finalize_expired
 from .errors import ApiError
 from .models import Attempt, Quiz, Student, Token
-from .quizzes import SnapshotError, content_hash, snapshot
-from .security import issue_token
+from .quizzes import SnapshotError, content_hash, load_content, snapshot
+from .security import LINK, SESSION, VIEW, Principal, issue_token
+from .student_forms import unfair_questions
+from .text import PlainText, plain_problem
 
 MAX_STUDENT_ID = 120
 MAX_NAME = 300
@@ -67,9 +71,13 @@ class RosterResult:
 
 
 def sign_in_link(base: str, token: str) -> str:
-    """``base?token=...``: the book's page (or this server's /signin) with the token for the widget to keep."""
-    sep = "&" if "?" in base else "?"
-    return f"{base}{sep}{urlencode({'token': token})}"
+    """``base#token=...``: the book's page (or this server's /signin) with the token in the *fragment*.
+
+    Browsers never send a fragment to a server, so the token appears in no request
+    line (the book host's access log), no Referer header and no proxy log; the
+    page's script reads it, exchanges it for a session and removes it from the address.
+    """
+    return f"{base.split('#', 1)[0]}#{urlencode({'token': token})}"
 
 
 def parse_roster(text: str, source: str = "roster") -> tuple[list[RosterRow], list[dict[str, Any]], list[str]]:
@@ -126,14 +134,19 @@ def parse_roster(text: str, source: str = "roster") -> tuple[list[RosterRow], li
             errors.append({"line": line, "message": f"student '{sid}' already on line {seen[sid]}"})
         elif len(name) > MAX_NAME or len(email) > MAX_NAME:
             errors.append({"line": line, "message": f"name and email must be at most {MAX_NAME} characters"})
+        elif plain_problem(name) or plain_problem(email):
+            what, problem = ("name", plain_problem(name)) if plain_problem(name) else ("email", plain_problem(email))
+            errors.append({"line": line, "message": f"{what} {problem}"})
         else:
             seen[sid] = line
             rows.append(RosterRow(line, sid, name or sid, email or None))
     return rows, errors, ignored
 
 
-def import_roster(session: Session, text: str, now: datetime, link_base: str, partial: bool = False) -> RosterResult:
-    """Add or update students; new students get a token. With errors and not ``partial``, nothing changes."""
+def import_roster(session: Session, text: str, now: datetime, link_base: str, partial: bool = False,
+                  expires_at: datetime | None = None) -> RosterResult:
+    """Add or update students; new students get a token (valid until ``expires_at``).
+    With errors and not ``partial``, nothing changes."""
     rows, errors, ignored = parse_roster(text)
     result = RosterResult(errors=errors, rejected=len(errors), ignored_columns=ignored)
     if errors and not partial:
@@ -145,7 +158,7 @@ def import_roster(session: Session, text: str, now: datetime, link_base: str, pa
             student = Student(student_id=row.student_id, name=row.name, email=row.email, created_at=now)
             session.add(student)
             session.flush()
-            token = issue_token(session, "student", now, student.id)
+            token = issue_token(session, "student", now, student.id, expires_at=expires_at)
             result.tokens.append(IssuedToken(row.student_id, row.name, token, sign_in_link(link_base, token)))
             result.created += 1
         elif (student.name, student.email) != (row.name, row.email):
@@ -170,18 +183,53 @@ def revoke_student_tokens(session: Session, student: Student, now: datetime) -> 
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def reissue_token(session: Session, student_id: str, now: datetime, link_base: str) -> IssuedToken:
-    """Revoke the student's tokens and issue a new one (lost link, leaked token)."""
+def reissue_token(session: Session, student_id: str, now: datetime, link_base: str,
+                  expires_at: datetime | None = None) -> IssuedToken:
+    """Revoke the student's tokens (and sessions) and issue a new one (lost link, leaked token, expired link)."""
     student = find_student(session, student_id)
     revoke_student_tokens(session, student, now)
-    token = issue_token(session, "student", now, student.id)
+    token = issue_token(session, "student", now, student.id, expires_at=expires_at)
     return IssuedToken(student.student_id, student.name, token, sign_in_link(link_base, token))
 
 
-def create_instructor_token(session: Session, now: datetime, label: str = "quizlib serve --init") -> str:
-    """A new instructor token; earlier ones stored in the database are revoked (one at a time is in use)."""
-    session.execute(update(Token).where(Token.role == "instructor", Token.revoked_at.is_(None)).values(revoked_at=now))
-    return issue_token(session, "instructor", now, None, label)
+def create_instructor_token(session: Session, now: datetime, label: str = "quizlib serve --init",
+                            expires_at: datetime | None = None) -> str:
+    """A new instructor token; earlier ones stored in the database are revoked (one at a time is in use).
+    Read-only view links are instructor tokens of kind ``view`` and are left alone (they expire soon anyway)."""
+    session.execute(update(Token).where(Token.role == "instructor", Token.kind == LINK, Token.revoked_at.is_(None))
+                    .values(revoked_at=now))
+    return issue_token(session, "instructor", now, None, label, expires_at=expires_at)
+
+
+def create_session(session: Session, principal: Principal, now: datetime, hours: float) -> tuple[str, datetime]:
+    """Exchange a student's sign-in link for a session token; (token, expiry). Never outlives the link."""
+    if principal.role != "student":
+        raise ApiError(403, "forbidden", "only a student's sign-in link starts a session")
+    if principal.kind != LINK:
+        raise ApiError(403, "forbidden", "a session cannot start another; open your sign-in link again")
+    expires = now + timedelta(hours=hours)
+    if principal.expires_at is not None:
+        expires = min(expires, principal.expires_at)
+    token = issue_token(session, "student", now, principal.student_pk, kind=SESSION, expires_at=expires)
+    return token, expires
+
+
+def create_view_link(session: Session, quiz_id: str, now: datetime, minutes: float, public_url: str) -> tuple[str, datetime]:
+    """A read-only link to one quiz's reports that works in a browser: (URL, expiry)."""
+    if session.get(Quiz, quiz_id) is None:
+        raise ApiError(404, "quiz_not_found", f"no quiz '{quiz_id}'")
+    expires = now + timedelta(minutes=minutes)
+    token = issue_token(session, "instructor", now, None, f"view {quiz_id}", kind=VIEW, scope=quiz_id,
+                        expires_at=expires)
+    return f"{public_url.rstrip('/')}/view/{quiz_id}/report.html?{urlencode({'token': token})}", expires
+
+
+#: Times a quiz may name. Far dates are refused: 9999-12-31 plus the grace overflows
+#: Python's datetime, and no course needs a quiz outside these two centuries.
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
+#: Shortest time limit: below a minute a limit is a typo (0.001 minutes used to be stored as no limit).
+MIN_TIME_LIMIT_MINUTES = 1.0
 
 
 class QuizRules(BaseModel):
@@ -189,13 +237,22 @@ class QuizRules(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(default=None, min_length=1, max_length=300)
+    title: PlainText | None = Field(default=None, min_length=1, max_length=300)
     opens_at: AwareDatetime | None = Field(default=None, description="Attempts may start from this time (default: now).")
     closes_at: AwareDatetime | None = Field(default=None, description="No attempt may start or continue after this time.")
-    time_limit_minutes: float | None = Field(default=None, gt=0, le=7 * 24 * 60)
+    time_limit_minutes: float | None = Field(default=None, ge=MIN_TIME_LIMIT_MINUTES, le=7 * 24 * 60,
+                                             description="Minutes per attempt, at least 1.")
     max_attempts: int | None = Field(default=None, ge=1, le=1000, description="Default: unlimited.")
     feedback: Literal["immediate", "after_close"] = IMMEDIATE
     shuffle_questions: bool = True
+
+    @field_validator("opens_at", "closes_at")
+    @classmethod
+    def _plausible(cls, value: datetime | None) -> datetime | None:
+        if value is not None and not EARLIEST <= value < LATEST:
+            raise PydanticCustomError("time_range", "must be between {lo} and {hi}",
+                                      {"lo": EARLIEST.date().isoformat(), "hi": LATEST.date().isoformat()})
+        return value
 
     @model_validator(mode="after")
     def _coherent(self) -> QuizRules:
@@ -212,6 +269,9 @@ class PublishRequest(QuizRules):
     questions: list[str] | None = Field(default=None, max_length=1000,
                                         description="Question ids to ask (default: every question of the banks).")
     blueprint: str | None = Field(default=None, description="YAML text of a blueprint (draws per student).")
+    allow_public_keys: bool = Field(
+        default=False, description="Publish questions from banks not marked 'secure: true' (practice banks, whose "
+        "keys the book prints); each is listed in the answer's 'warnings'. Without it they are refused (422).")
 
 
 def parse_banks(texts: list[str], names: list[str] | None = None) -> list[Bank]:
@@ -247,9 +307,30 @@ def _check_policy(feedback: str, closes_at: datetime | None) -> None:
         raise ApiError(422, "invalid_request", "feedback 'after_close' needs a closes_at time (or results would never be released)")
 
 
+def check_public_keys(banks: list[Bank], allow: bool, practice: list[Bank] | None = None,
+                      questions: list[str] | None = None, files: list[Path] | None = None,
+                      practice_folder: Path | None = None) -> list[str]:
+    """Refuse (422 ``public_keys``) questions whose key is public, or, when ``allow``, return a warning for each.
+
+    With ``questions`` only those (bare or global ids) are checked: a subset of a bank asks nothing else.
+    ``files`` (the banks' files, in order) and ``practice_folder`` let the command also refuse a bank
+    marked secure that sits in the public practice folder.
+    """
+    from ..public_keys import public_keys, refusal
+
+    found = public_keys(list(zip(files, banks)) if files else banks, practice or [], practice_folder)
+    if questions:
+        wanted = set(questions)
+        found = [f for f in found if f.gid in wanted or f.gid.rsplit("/", 1)[-1] in wanted]
+    if found and not allow:
+        raise ApiError(422, "public_keys", refusal(found, "allow_public_keys"), [str(f) for f in found])
+    return [f"question {f}" for f in found]
+
+
 def publish(session: Session, quiz_id: str, banks: list[Bank], rules: QuizRules, now: datetime,
             questions: list[str] | None = None, blueprint: dict[str, Any] | None = None) -> Quiz:
-    """Freeze the questions into a new quiz. A quiz id is used once: publish a new id to change questions."""
+    """Freeze the questions into a new quiz. A quiz id is used once: publish a new id to change questions.
+    Callers check the keys first (:func:`check_public_keys`)."""
     if session.get(Quiz, quiz_id) is not None:
         raise ApiError(409, "quiz_exists", f"a quiz '{quiz_id}' is already published; choose another id")
     columns = _rules_to_columns(rules)
@@ -262,6 +343,10 @@ def publish(session: Session, quiz_id: str, banks: list[Bank], rules: QuizRules,
         content = snapshot(banks, questions, blueprint)
     except SnapshotError as exc:
         raise ApiError(422, "invalid_request", str(exc)) from None
+    unfair = unfair_questions(load_content(content, content_hash(content)))
+    if unfair:
+        raise ApiError(422, "unfair_question", unfair[0] + (f" (and {len(unfair) - 1} more)" if len(unfair) > 1 else ""),
+                       unfair)
     title = rules.title or (blueprint or {}).get("title") or (banks[0].title if len(banks) == 1 else quiz_id)
     if blueprint is not None and columns["time_limit_seconds"] is None and blueprint.get("time_limit_minutes"):
         columns["time_limit_seconds"] = int(blueprint["time_limit_minutes"] * 60)
@@ -272,18 +357,33 @@ def publish(session: Session, quiz_id: str, banks: list[Bank], rules: QuizRules,
     return quiz
 
 
-def update_rules(session: Session, quiz: Quiz, changes: dict[str, Any], now: datetime) -> Quiz:
+def rules_error(exc: ValidationError) -> ApiError:
+    """A 422 naming each rule that is wrong (``time_limit_minutes: ...``), as the request handler does."""
+    details = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]} for e in exc.errors()]
+    first = details[0]
+    more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
+    return ApiError(422, "invalid_request", f"{first['field']}: {first['message']}{more}", details)
+
+
+def update_rules(session: Session, quiz: Quiz, changes: dict[str, Any], now: datetime, grace: float) -> Quiz:
     """Change a published quiz's times, limits or policy (e.g. extend the close time).
 
     Attempts in progress get the deadline the new rules give them; the questions never change.
+    Attempts whose time had already run out under the old rules are submitted first (with
+    their autosaved answers, at their deadline), so extending a quiz never revives them.
     """
-    merged = QuizRules.model_validate({
+    finalize_expired(list(session.execute(
+        select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.submitted_at.is_(None))).scalars()), quiz, now, grace)
+    try:
+        merged = QuizRules.model_validate({
         "title": quiz.title,
         "opens_at": quiz.opens_at, "closes_at": quiz.closes_at,
         "time_limit_minutes": quiz.time_limit_seconds / 60 if quiz.time_limit_seconds else None,
         "max_attempts": quiz.max_attempts, "feedback": quiz.feedback, "shuffle_questions": quiz.shuffle_questions,
         **changes,
-    })
+        })
+    except ValidationError as exc:
+        raise rules_error(exc) from None
     columns = _rules_to_columns(merged)
     _check_policy(columns["feedback"], columns["closes_at"])
     for key, value in columns.items():

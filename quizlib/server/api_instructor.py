@@ -21,7 +21,7 @@ from .clock import iso, server_now
 from .db import Database
 from .errors import ApiError
 from .models import Attempt, Quiz, Student, Token
-from .security import get_db, get_settings, require_instructor
+from .security import get_db, get_settings, link_expiry, require_instructor
 from .settings import Settings
 
 router = APIRouter(prefix="/api/v1/instructor", tags=["instructor"], dependencies=[Depends(require_instructor)])
@@ -52,7 +52,8 @@ def import_roster(csv_text: str = Body(..., media_type="text/csv"),
                   db: Database = Depends(get_db), settings: Settings = Depends(get_settings),
                   now: datetime = Depends(server_now)) -> JSONResponse:
     with db.write() as s:
-        result = admin.import_roster(s, csv_text, now, link_base(settings), partial=partial)
+        result = admin.import_roster(s, csv_text, now, link_base(settings), partial=partial,
+                                     expires_at=link_expiry(settings, now))
     status = 422 if result.errors and not partial else 200
     body = result.as_json()
     if status == 422:
@@ -77,7 +78,7 @@ def list_students(db: Database = Depends(get_db)) -> list[dict[str, Any]]:
 def reissue(student_id: str = StudentId, db: Database = Depends(get_db), settings: Settings = Depends(get_settings),
             now: datetime = Depends(server_now)) -> dict[str, Any]:
     with db.write() as s:
-        issued = admin.reissue_token(s, student_id, now, link_base(settings))
+        issued = admin.reissue_token(s, student_id, now, link_base(settings), link_expiry(settings, now))
     return issued.__dict__
 
 
@@ -97,9 +98,10 @@ def publish(body: admin.PublishRequest, db: Database = Depends(get_db), now: dat
 
         blueprint = parse_blueprint_text(body.blueprint)
     rules_ = admin.QuizRules.model_validate(body.model_dump(include=set(admin.QuizRules.model_fields)))
+    warnings = admin.check_public_keys(banks, body.allow_public_keys, questions=body.questions)
     with db.write() as s:
         quiz = admin.publish(s, body.id, banks, rules_, now, body.questions, blueprint)
-        return quiz_summary(quiz, now)
+        return {**quiz_summary(quiz, now), "warnings": warnings}
 
 
 @router.get("/quizzes", summary="Published quizzes")
@@ -110,19 +112,24 @@ def list_quizzes(db: Database = Depends(get_db), now: datetime = Depends(server_
 
 @router.patch("/quizzes/{quiz_id}", summary="Change times, limits or feedback policy")
 def change_rules(changes: dict[str, Any] = Body(...), quiz_id: str = QuizId, db: Database = Depends(get_db),
-                 now: datetime = Depends(server_now)) -> dict[str, Any]:
+                 settings: Settings = Depends(get_settings), now: datetime = Depends(server_now)) -> dict[str, Any]:
     unknown = set(changes) - set(admin.QuizRules.model_fields)
     if unknown:
         raise ApiError(422, "invalid_request", f"unknown field(s): {', '.join(sorted(unknown))}; "
                        f"allowed: {', '.join(admin.QuizRules.model_fields)}")
     with db.write() as s:
         quiz = rules.get_quiz(s, quiz_id)
-        try:
-            admin.update_rules(s, quiz, changes, now)
-        except ValueError as exc:  # pydantic ValidationError is a ValueError
-            raise ApiError(422, "invalid_request", str(exc).splitlines()[0] if str(exc) else "invalid rules",
-                           [str(exc)]) from None
+        admin.update_rules(s, quiz, changes, now, settings.grace_seconds)
         return quiz_summary(quiz, now)
+
+
+@router.post("/quizzes/{quiz_id}/view-link", status_code=201,
+             summary="A read-only link to the quiz's reports that opens in a browser (expires)")
+def view_link(quiz_id: str = QuizId, db: Database = Depends(get_db), settings: Settings = Depends(get_settings),
+              now: datetime = Depends(server_now)) -> dict[str, Any]:
+    with db.write() as s:
+        url, expires = admin.create_view_link(s, quiz_id, now, settings.view_minutes, settings.public_url)
+    return {"url": url, "expires_at": iso(expires)}
 
 
 @router.get("/quizzes/{quiz_id}/attempts", summary="Every attempt at a quiz")

@@ -21,7 +21,8 @@ from .db import Database
 from .errors import ApiError
 from .idempotency import check_key, remember, replay, request_hash
 from .models import Attempt, Quiz, Student
-from .security import Principal, get_db, get_settings, require_student
+from . import admin
+from .security import Principal, authenticate, get_db, get_settings, require_student
 from .settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["student"])
@@ -35,7 +36,7 @@ class AnswersBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     answers: dict[str, JsonValue] = Field(description="Answers by question id (q1, q2...); null or absent = unanswered.")
-    seq: int | None = Field(default=None, ge=0, le=2**31 - 1,
+    seq: int | None = Field(default=None, ge=0, le=rules.MAX_SEQ,
                             description="Client's save counter; a save older than the stored one is refused (409).")
 
 
@@ -60,6 +61,16 @@ def _finalize_if_expired(db: Database, quiz_id: str, student_pk: int, now: datet
             rules.lock_student(s, student_pk)
             quiz = rules.get_quiz(s, quiz_id)
             rules.finalize_expired(rules.student_attempts(s, quiz_id, student_pk), quiz, now, grace)
+
+
+@router.post("/session", status_code=201, summary="Exchange a sign-in link's token for a session (expires)")
+def start_session(principal: Principal = Depends(authenticate), db: Database = Depends(get_db),
+                  settings: Settings = Depends(get_settings), now: datetime = Depends(server_now)) -> dict[str, Any]:
+    """The page sends the token from its sign-in link once and keeps the session token instead,
+    so the long-lived link token leaves the address bar, the history and every later request."""
+    with db.write() as s:
+        token, expires = admin.create_session(s, principal, now, settings.session_hours)
+    return {"token": token, "expires_at": iso(expires), "student_id": principal.student_id, "name": principal.name}
 
 
 @router.get("/me", summary="Who am I, and my quizzes")
@@ -95,9 +106,10 @@ def get_quiz(quiz_id: str = QuizId, principal: Principal = Depends(require_stude
         quiz = rules.get_quiz(s, quiz_id)
         student = _student(s, pk)
         mine = rules.student_attempts(s, quiz_id, pk)
-        # With a time limit the questions come only with a started attempt, so reading them is timed.
+        # Questions only while the quiz is open, and, with a time limit, only with a started attempt
+        # (so reading them is timed).
         return rules.quiz_view(quiz, student, mine, now, settings.grace_seconds,
-                               with_questions=quiz.time_limit_seconds is None)
+                               with_questions=quiz.time_limit_seconds is None and rules.quiz_state(quiz, now) == "open")
 
 
 @router.post("/quizzes/{quiz_id}/attempts", summary="Start an attempt (or get the one in progress)",
@@ -130,14 +142,14 @@ def _load(s: Any, attempt_id: int, pk: int) -> tuple[Attempt, Quiz]:
 
 
 def _read_attempt(db: Database, attempt_id: int, pk: int, now: datetime, grace: float,
-                  view: Callable[[Attempt, Quiz, datetime, float], dict[str, Any]]) -> dict[str, Any]:
+                  view: Callable[[Any, Attempt, Quiz, datetime, float], dict[str, Any]]) -> dict[str, Any]:
     """A view of the student's attempt, after submitting it if its time ran out (reads never show a stale state)."""
     with db.read() as s:
         _, quiz = _load(s, attempt_id, pk)
     _finalize_if_expired(db, quiz.id, pk, now, grace)
     with db.read() as s:
         attempt, quiz = _load(s, attempt_id, pk)
-        return view(attempt, quiz, now, grace)
+        return view(s, attempt, quiz, now, grace)
 
 
 @router.get("/attempts/{attempt_id}", summary="An attempt: my form, saved answers, time left")

@@ -3,29 +3,49 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import AsyncIterator
 
-from fastapi import Depends, FastAPI, Query
+from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
-from . import api_instructor, api_student
-from . import attempts as rules
-from .clock import iso, server_now
+from . import api_instructor, api_student, api_views, pages
 from .db import Database
-from .errors import install_handlers
+from .errors import ApiError, error_response, install_handlers
 from .limits import BodySizeLimit, RateLimiter
 from .lti import routes as lti_routes
 from .lti.worker import OutboxWorker
-from .models import Quiz
-from .security import MAX_TOKEN_CHARS, get_db, get_settings, resolve_token
+from .security import get_db
 from .settings import Settings
+from .text import TextGuard
 
-_env = Environment(loader=PackageLoader("quizlib.server", "templates"), autoescape=select_autoescape(["html"]))
+#: Sent with every response. ``no-referrer``: a page reached through a link that carried a token
+#: (an older ``?token=`` sign-in link, a report view link) never passes that URL on in a Referer.
+SECURITY_HEADERS = [(b"referrer-policy", b"no-referrer"), (b"x-content-type-options", b"nosniff")]
+
+
+class SecurityHeaders:
+    """ASGI middleware adding :data:`SECURITY_HEADERS` to every response, errors and preflights included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [h for h in SECURITY_HEADERS if h[0] not in present]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -50,11 +70,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.rate_limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst)
+    app.state.rate_limiter = RateLimiter(db)
     install_handlers(app)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        if exc.status == 401 and pages.wants_page(request):  # a browser following a link: say what to do
+            return pages.help_page(request, exc)
+        return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
+
     app.include_router(api_student.router)
     app.include_router(api_instructor.router)
-    lti_routes.install(app, db, settings)
+    app.include_router(api_views.router)
+    app.include_router(pages.router)
+    lti_routes.install(app, db, settings)  # LTI 1.3 (quizlib.server.lti): launches, quiz picker, grades to the LMS
+    # The graded quiz's script and styles (the book ships the same files) and the sign-in page's script.
+    app.mount("/static", StaticFiles(packages=[("quizlib", "static"), ("quizlib.server", "static")]), name="static")
 
     @app.get("/api/health", tags=["service"], summary="Liveness and database check (no auth)")
     def health(db: Database = Depends(get_db)) -> dict[str, object]:
@@ -62,23 +93,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             s.execute(select(1))
         return {"ok": True, "version": __version__, "database": db.engine.dialect.name}
 
-    @app.get("/signin", response_class=HTMLResponse, include_in_schema=False)
-    def signin(token: str = Query(default="", max_length=MAX_TOKEN_CHARS), db: Database = Depends(get_db),
-               settings: Settings = Depends(get_settings), now: datetime = Depends(server_now)) -> HTMLResponse:
-        """A plain page confirming a sign-in link works (used when no book URL is configured)."""
-        principal = resolve_token(db, settings, token) if token else None
-        quizzes = []
-        if principal is not None and principal.role == "student":
-            with db.read() as s:
-                quizzes = [{"title": q.title, "state": rules.quiz_state(q, now), "closes_at": iso(q.closes_at)}
-                           for q in s.execute(select(Quiz).order_by(Quiz.created_at)).scalars()]
-        student = principal if principal is not None and principal.role == "student" else None
-        html = _env.get_template("signin.html").render(student=student, quizzes=quizzes)
-        return HTMLResponse(html, status_code=200 if student else 401, headers={"Cache-Control": "no-store"})
-
     def limit_for(path: str) -> int:
         return settings.instructor_body_limit if path.startswith("/api/v1/instructor") else settings.student_body_limit
 
+    app.add_middleware(TextGuard)  # inside the size limit: it reads bodies the limit has let through
     app.add_middleware(BodySizeLimit, limit_for=limit_for)
     if settings.cors_origins:
         app.add_middleware(
@@ -87,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
             expose_headers=["Retry-After"], max_age=600,
         )
+    app.add_middleware(SecurityHeaders)  # outermost: CORS preflights and errors get the headers too
     return app
 
 

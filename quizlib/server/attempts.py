@@ -33,6 +33,8 @@ from .quizzes import QuizContent, cached_content, load_content
 from .student_forms import build_form, question_ref
 
 IMMEDIATE = "immediate"
+MAX_SEQ = 2**31 - 1
+"""Largest autosave counter: the column is a 32-bit integer on PostgreSQL."""
 AFTER_CLOSE = "after_close"
 FEEDBACK_POLICIES = (IMMEDIATE, AFTER_CLOSE)
 
@@ -73,11 +75,21 @@ def status_of(attempt: Attempt, now: datetime, grace: float) -> str:
     return "expired" if is_expired(attempt, now, grace) else "in_progress"
 
 
-def released(quiz: Quiz, now: datetime) -> bool:
-    """May a submitted attempt's score and feedback be shown now?"""
+def release_time(quiz: Quiz, grace: float) -> datetime | None:
+    """When ``after_close`` results are shown: the close plus the grace, when nobody can submit any more."""
+    return None if quiz.closes_at is None else quiz.closes_at + timedelta(seconds=grace)
+
+
+def released(quiz: Quiz, now: datetime, grace: float) -> bool:
+    """May a submitted attempt's score and feedback be shown now?
+
+    Not at the close itself: classmates may still submit during the grace, and
+    must not be able to read the answers off a friend's released result.
+    """
     if quiz.feedback == IMMEDIATE:
         return True
-    return quiz.closes_at is not None and now >= quiz.closes_at
+    at = release_time(quiz, grace)
+    return at is not None and now >= at
 
 
 def grade_answers(form: Form, content: QuizContent, answers: dict[str, Any]) -> tuple[float, float, list[dict[str, Any]]]:
@@ -154,11 +166,14 @@ def _timing(attempt: Attempt, now: datetime, grace: float) -> dict[str, Any]:
     }
 
 
-def attempt_view(attempt: Attempt, quiz: Quiz, now: datetime, grace: float) -> dict[str, Any]:
+def attempt_view(session: Session, attempt: Attempt, quiz: Quiz, now: datetime, grace: float) -> dict[str, Any]:
     content = content_of(quiz)
     form = form_of(attempt)
+    used = len(student_attempts(session, quiz.id, attempt.student_pk))
     return {
         "id": attempt.id, "quiz_id": quiz.id, "number": attempt.number, "status": status_of(attempt, now, grace),
+        "max_attempts": quiz.max_attempts,
+        "attempts_left": None if quiz.max_attempts is None else max(0, quiz.max_attempts - used),
         **_timing(attempt, now, grace),
         "submitted_at": iso(attempt.submitted_at), "saved_at": iso(attempt.saved_at),
         "answers_seq": attempt.answers_seq, "answers": attempt.answers or {},
@@ -166,37 +181,54 @@ def attempt_view(attempt: Attempt, quiz: Quiz, now: datetime, grace: float) -> d
     }
 
 
-def result_view(attempt: Attempt, quiz: Quiz, now: datetime, grace: float) -> dict[str, Any]:
+def final(quiz: Quiz, attempts_used: int, now: datetime, grace: float) -> bool:
+    """Can this student make no further attempt? Only then are the correct answers, the author's
+    feedback and the explanations shown: every attempt shows the same form, so a key shown while
+    another attempt is possible would answer it."""
+    if quiz.max_attempts is not None and attempts_used >= quiz.max_attempts:
+        return True
+    closed_at = release_time(quiz, grace)
+    return closed_at is not None and now >= closed_at
+
+
+def result_view(session: Session, attempt: Attempt, quiz: Quiz, now: datetime, grace: float) -> dict[str, Any]:
+    used = len(student_attempts(session, quiz.id, attempt.student_pk))
+    reveal = final(quiz, used, now, grace)
     out: dict[str, Any] = {
         "attempt_id": attempt.id, "quiz_id": quiz.id, "number": attempt.number,
         "status": status_of(attempt, now, grace), "submitted_at": iso(attempt.submitted_at),
         "auto_submitted": attempt.auto_submitted, "answers": attempt.answers or {},
         "released": False, "release_at": None, "score": None, "max_score": attempt.max_score,
-        "percent": None, "questions": None,
+        "percent": None, "questions": None, "key_shown": False,
+        "max_attempts": quiz.max_attempts, "attempts_left": None if quiz.max_attempts is None
+        else max(0, quiz.max_attempts - used),
     }
     if attempt.submitted_at is None:
         out["message"] = "not submitted yet"
         return out
-    if not released(quiz, now):
-        out["release_at"] = iso(quiz.closes_at)
+    if not released(quiz, now, grace):
+        out["release_at"] = iso(release_time(quiz, grace))
         out["message"] = "Your answers are recorded. Scores and feedback are released when the quiz closes."
         return out
     content = content_of(quiz)
     form = form_of(attempt)
     by_number = {r["number"]: r for r in attempt.results or []}
+    answers = attempt.answers or {}
     out.update(
-        released=True, score=attempt.score,
+        released=True, score=attempt.score, key_shown=reveal,
         percent=round(100.0 * (attempt.score or 0.0) / attempt.max_score, 2) if attempt.max_score else 0.0,
-        questions=[released_view(fq, content.questions[fq.qid].question, by_number[fq.number]) for fq in form.questions],
+        questions=[released_view(fq, content.questions[fq.qid].question, by_number[fq.number],
+                                 answers.get(question_ref(fq.number)), reveal) for fq in form.questions],
     )
-    out["message"] = "submitted"
+    out["message"] = "submitted" if reveal else (
+        "Correct answers, feedback and explanations are shown once you have no attempt left or the quiz has closed.")
     return out
 
 
 def quiz_view(quiz: Quiz, student: Student, attempts: list[Attempt], now: datetime, grace: float,
               with_questions: bool) -> dict[str, Any]:
     """What a student sees of a quiz before (or between) attempts."""
-    show = released(quiz, now)
+    show = released(quiz, now, grace)
     used = len(attempts)
     current = next((a for a in attempts if status_of(a, now, grace) == "in_progress"), None)
     view: dict[str, Any] = {
@@ -204,6 +236,7 @@ def quiz_view(quiz: Quiz, student: Student, attempts: list[Attempt], now: dateti
         "opens_at": iso(quiz.opens_at), "closes_at": iso(quiz.closes_at),
         "time_limit_seconds": quiz.time_limit_seconds, "max_attempts": quiz.max_attempts,
         "attempts_left": None if quiz.max_attempts is None else max(0, quiz.max_attempts - used),
+        "attempts_used": used,
         "feedback": quiz.feedback, "current_attempt_id": current.id if current else None,
         "attempts": [
             {"id": a.id, "number": a.number, "status": status_of(a, now, grace), "started_at": iso(a.started_at),
@@ -240,7 +273,7 @@ def start(session: Session, quiz: Quiz, student_pk: int, now: datetime, grace: f
     finalize_expired(attempts, quiz, now, grace)
     current = next((a for a in attempts if a.submitted_at is None), None)
     if current is not None:
-        return 200, attempt_view(current, quiz, now, grace)
+        return 200, attempt_view(session, current, quiz, now, grace)
     if quiz.max_attempts is not None and len(attempts) >= quiz.max_attempts:
         raise ApiError(409, "attempt_limit", f"you have used all {quiz.max_attempts} attempt(s) at this quiz")
     form = build_form(quiz.id, student.student_id, content_of(quiz), quiz.shuffle_questions)
@@ -251,7 +284,7 @@ def start(session: Session, quiz: Quiz, student_pk: int, now: datetime, grace: f
     )
     session.add(attempt)
     session.flush()
-    return 201, attempt_view(attempt, quiz, now, grace)
+    return 201, attempt_view(session, attempt, quiz, now, grace)
 
 
 def _time_up(attempt: Attempt, quiz: Quiz, now: datetime) -> tuple[int, dict[str, Any]]:
@@ -271,7 +304,8 @@ def save(session: Session, attempt: Attempt, quiz: Quiz, answers: dict[str, Any]
         raise ApiError(409, "stale_autosave", f"a newer autosave (seq {attempt.answers_seq}) is already stored")
     clean = check_answers(form_of(attempt), content_of(quiz), answers)
     attempt.answers = clean
-    attempt.answers_seq = seq if seq is not None else attempt.answers_seq + 1
+    # Without a client counter the server counts on, saturating at the column's (and the API's) limit.
+    attempt.answers_seq = seq if seq is not None else min(attempt.answers_seq + 1, MAX_SEQ)
     attempt.saved_at = now
     return 200, {
         "id": attempt.id, "status": "in_progress", "answers_seq": attempt.answers_seq, "saved_at": iso(now),
@@ -289,4 +323,4 @@ def submit(session: Session, attempt: Attempt, quiz: Quiz, answers: dict[str, An
         attempt.answers = check_answers(form_of(attempt), content_of(quiz), answers)
         attempt.saved_at = now
     finalize(attempt, content_of(quiz), now, auto=False)
-    return 200, result_view(attempt, quiz, now, grace)
+    return 200, result_view(session, attempt, quiz, now, grace)

@@ -24,7 +24,7 @@ try:
 except ImportError:  # pragma: no cover - Windows: SQLite's own locking still keeps writes safe
     fcntl = None  # type: ignore[assignment]
 
-from sqlalchemy import DateTime, Engine, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -74,6 +74,15 @@ def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+
+
+def _relax_sqlite(engine: Engine) -> None:
+    """For counters only: commits that need no fsync (WAL with synchronous=NORMAL stays consistent)."""
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
 
 
 def make_engine(url: str, pool_size: int = 10) -> Engine:
@@ -133,6 +142,14 @@ class Database:
         path = make_url(self.url).database if self.is_sqlite else None
         on_disk = path not in (None, "", ":memory:")
         self._write_lock = _SQLiteWriterLock(str(Path(path).expanduser().resolve()) if on_disk else None) if self.is_sqlite else None
+        self._counter_engine = self.engine
+        if self.is_sqlite and on_disk:  # an in-memory database has one pool: counters share it
+            self._counter_engine = make_engine(self.url)
+            _relax_sqlite(self._counter_engine)
+        elif not self.is_sqlite:  # a few connections whose commits do not wait for the WAL flush
+            small = max(2, pool_size // 2)
+            self._counter_engine = create_engine(self.url, pool_size=small, max_overflow=small, pool_pre_ping=True,
+                                                 connect_args={"options": "-c synchronous_commit=off"})
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -145,6 +162,18 @@ class Database:
         with self._write_lock or nullcontext():
             with self._write.begin() as session:
                 yield session
+
+    @contextmanager
+    def counter_write(self) -> Iterator[Connection]:
+        """A write transaction for data not worth an fsync (rate-limit counters): queued behind the same
+        writer lock as :meth:`write` on SQLite, but committed without waiting for the disk."""
+        if not self.is_sqlite:
+            with self._counter_engine.begin() as conn:
+                yield conn
+            return
+        with self._write_lock or nullcontext():
+            with self._counter_engine.execution_options(**{_WRITE: True}).begin() as conn:
+                yield conn
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision (a no-op when it already is)."""
@@ -162,6 +191,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._counter_engine is not self.engine:
+            self._counter_engine.dispose()
         if isinstance(self._write_lock, _SQLiteWriterLock) and self._write_lock._fd is not None:
             os.close(self._write_lock._fd)
             self._write_lock._fd = None

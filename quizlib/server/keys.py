@@ -8,13 +8,19 @@ feedback or explanation, and no bank id that encodes the answer (see
 ``tests/test_server_keys.py`` scans every student-facing response for every key
 string of a bank.
 
-:func:`released_view` is the one place that adds feedback and explanations, and
-only the API's result endpoint calls it, once the quiz's feedback policy allows.
+:func:`released_view` is the one place that adds anything graded, and only the
+result endpoint (and the submission's answer) calls it, once the quiz's feedback
+policy releases results. It adds the key (the correct answer, the author's feedback
+and the explanation) only when ``reveal`` is set: when the student can make no
+further attempt (attempts used up, or the quiz closed). Every attempt at a quiz shows
+the same form, so a key shown while another attempt is possible answers that attempt.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from markupsafe import escape
 
 from ..manifest import FormQuestion
 from ..markdown import render_block, render_inline
@@ -53,18 +59,81 @@ def question_view(fq: FormQuestion, q: QuestionBase) -> dict[str, Any]:
     return view
 
 
-def released_view(fq: FormQuestion, q: QuestionBase, result: dict[str, Any]) -> dict[str, Any]:
-    """A graded question after release: score, the author's feedback for what was chosen, the explanation."""
+def _text(value: object) -> str:
+    return str(escape(str(value)))
+
+
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def answer_html(fq: FormQuestion, q: QuestionBase, value: Any) -> list[str]:
+    """The student's own (checked, student-facing) answer as HTML lines; [] when unanswered."""
+    if value is None:
+        return []
+    ids = id_map(fq, q)
+    if isinstance(q, (SingleChoice, MultipleChoice)):
+        text = {o.id: o.text for o in q.options}
+        chosen = [value] if isinstance(q, SingleChoice) else list(value)
+        return [render_inline(text[ids.options[c]]) for c in chosen if c in ids.options]
+    if isinstance(q, TrueFalse):
+        return ["True" if value else "False"]
+    if isinstance(q, (ShortAnswer, Numeric)):
+        unit = f" {_text(q.unit)}" if isinstance(q, Numeric) and q.unit else ""
+        return [_text(value) + unit]
+    if isinstance(q, Matching):
+        left = {p.id: p.left for p in q.pairs}
+        right = dict(q.right_choices())
+        return [f"{render_inline(left[ids.lefts[l]])} \u2192 "
+                + (render_inline(right[ids.rights[r]]) if r is not None else "(no answer)")
+                for l, r in sorted(value.items(), key=lambda kv: list(ids.lefts).index(kv[0]))]
+    if isinstance(q, Ordering):
+        text = {i.id: i.text for i in q.items}
+        return [render_inline(text[ids.items[s]]) for s in value]
+    return []  # pragma: no cover - the model has no other types
+
+
+def key_html(q: QuestionBase) -> list[str]:
+    """The correct answer as HTML lines (accepted texts for a short answer; a pattern is described, not shown)."""
+    if isinstance(q, (SingleChoice, MultipleChoice)):
+        return [render_inline(o.text) for o in q.options if o.correct]
+    if isinstance(q, TrueFalse):
+        return ["True" if q.answer else "False"]
+    if isinstance(q, ShortAnswer):
+        texts = [_text(a.text) for a in q.answers if a.text is not None and a.credit == 1.0]
+        return texts or ["(any answer matching the accepted pattern; see the explanation)"]
+    if isinstance(q, Numeric):
+        unit = f" {_text(q.unit)}" if q.unit else ""
+        if not q.tolerance:
+            return [_number(q.answer) + unit]
+        within = f"{_number(q.tolerance * 100)}%" if q.tolerance_mode.value == "relative" else _number(q.tolerance)
+        return [f"{_number(q.answer)}{unit} (within {within})"]
+    if isinstance(q, Matching):
+        return [f"{render_inline(p.left)} \u2192 {render_inline(p.right)}" for p in q.pairs]
+    if isinstance(q, Ordering):
+        return [render_inline(i.text) for i in q.items]
+    return []  # pragma: no cover
+
+
+def released_view(fq: FormQuestion, q: QuestionBase, result: dict[str, Any], answer: Any,
+                  reveal: bool) -> dict[str, Any]:
+    """A graded question after release, in the student's form order: the prompt, their answer and points;
+    with ``reveal`` also the correct answer, the author's feedback for what was chosen, and the explanation."""
     out: dict[str, Any] = {
         "id": question_ref(fq.number),
         "number": fq.number,
+        "type": q.type,  # type: ignore[attr-defined]
+        "prompt_html": render_block(q.prompt),
+        "answer_html": answer_html(fq, q, answer),
         "score": result["score"],
         "max_score": result["max_score"],
         "correct": result["correct"],
         "status": result["status"],
-        "feedback_html": [render_block(f) for f in result.get("feedback", [])],
-        "explanation_html": render_block(q.explanation),
     }
+    if reveal:
+        out["correct_html"] = key_html(q)
+        out["feedback_html"] = [render_block(f) for f in result.get("feedback", [])]
+        out["explanation_html"] = render_block(q.explanation)
     if result["status"] != "graded" and result.get("reason"):
         out["reason"] = result["reason"]
     return out

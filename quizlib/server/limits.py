@@ -1,4 +1,4 @@
-"""Request body size limit (ASGI middleware) and the per-token rate limiter.
+"""Request body size limit (ASGI middleware) and the rate limiter shared through the database.
 
 The size limit is checked against ``Content-Length`` before anything is read,
 and counted while a body without one (chunked) streams in, so an oversized body
@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from collections import OrderedDict
 from typing import Callable
 
+from sqlalchemy import delete, text
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .db import Database
 from .errors import error_body
+from .models import RateLimit
 
 
 class BodySizeLimit:
@@ -65,35 +66,61 @@ async def _reply(send: Send, status: int, code: str, message: str) -> None:
 
 
 class RateLimiter:
-    """Token bucket per key (a token's hash): ``burst`` requests at once, ``per_minute`` sustained.
+    """Token buckets kept in the database, so every server process and every host shares them.
 
-    In memory, per server process: with ``--workers N`` a token can make up to N
-    times the rate, which is fine for its purpose (stopping a runaway client or
-    script, not a determined attacker with many tokens). The table is bounded
-    (least recently used keys are forgotten).
+    A bucket holds ``burst`` requests and refills at ``per_minute``. Taking from it is
+    one atomic upsert (``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``, the same
+    statement on PostgreSQL and SQLite, written once as SQL text because it runs on
+    every request), so concurrent requests from several
+    processes never both take the last request: per-process buckets let ``N``
+    workers give a token ``N`` times its allowance, and a later issue runs several
+    hosts on one PostgreSQL.
+
+    A refused request also costs its request (the bucket may go down to -1), so a
+    client that retries at once waits at most one request's worth longer; that keeps
+    the verdict readable from the one value the statement returns (>= 0: allowed).
+
+    Times are the server clock in seconds (hosts are assumed NTP-synchronised; a
+    clock running behind never refills a bucket backwards). Counters are not worth
+    an fsync: on SQLite they are written on a connection with ``synchronous=NORMAL``,
+    on PostgreSQL with ``synchronous_commit`` off. Buckets that have refilled
+    completely are equivalent to absent ones and are pruned now and then.
     """
 
-    def __init__(self, per_minute: float, burst: int, max_keys: int = 100_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.rate = per_minute / 60.0
-        self.burst = float(burst)
-        self.max_keys = max_keys
-        self.clock = clock
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-        self._lock = threading.Lock()
+    PRUNE_EVERY = 1000
+    _SQL = """
+        INSERT INTO rate_limits (key, tokens, updated_at) VALUES (:key, :burst - 1.0, :now)
+        ON CONFLICT (key) DO UPDATE SET
+          tokens = {greatest}(-1.0, {least}(:burst,
+                     rate_limits.tokens + {greatest}(0.0, :now - rate_limits.updated_at) * :rate) - 1.0),
+          updated_at = :now
+        RETURNING tokens
+    """
 
-    def check(self, key: str) -> float:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._calls = 0
+        self._lock = threading.Lock()
+        # One statement, written once: SQLite's two-argument min/max are PostgreSQL's LEAST/GREATEST.
+        names = {"least": "min", "greatest": "max"} if db.is_sqlite else {"least": "LEAST", "greatest": "GREATEST"}
+        self._take = text(self._SQL.format(**names))
+
+    def take(self, key: str, now: float, per_minute: float, burst: int) -> float:
         """0 if the request may go ahead, else the seconds to wait before retrying."""
-        now = self.clock()
+        rate = per_minute / 60.0
+        with self.db.counter_write() as conn:
+            left = float(conn.execute(self._take, {"key": key, "now": now, "rate": rate,
+                                                   "burst": float(burst)}).scalar_one())
+        self._maybe_prune(now, per_minute, burst)
+        if left >= 0:
+            return 0.0
+        return (1.0 - left) / rate if rate > 0 else 60.0
+
+    def _maybe_prune(self, now: float, per_minute: float, burst: int) -> None:
         with self._lock:
-            tokens, last = self._buckets.pop(key, (self.burst, now))
-            tokens = min(self.burst, tokens + (now - last) * self.rate)
-            if tokens >= 1.0:
-                self._buckets[key] = (tokens - 1.0, now)
-                wait = 0.0
-            else:
-                self._buckets[key] = (tokens, now)
-                wait = (1.0 - tokens) / self.rate if self.rate > 0 else 60.0
-            while len(self._buckets) > self.max_keys:
-                self._buckets.popitem(last=False)
-        return wait
+            self._calls += 1
+            if self._calls % self.PRUNE_EVERY:
+                return
+        full = (burst / (per_minute / 60.0) if per_minute > 0 else 3600.0) + 60.0
+        with self.db.counter_write() as conn:
+            conn.execute(delete(RateLimit).where(RateLimit.updated_at < now - full))

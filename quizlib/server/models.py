@@ -52,8 +52,28 @@ class Token(Base):
     label: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    kind: Mapped[str] = mapped_column(String(16), server_default="link")
+    """``link`` (a student's sign-in link, or an instructor token), ``session`` (what a link is exchanged for,
+    short-lived) or ``view`` (an instructor's read-only, expiring link to one quiz's reports)."""
+    scope: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    """The quiz a ``view`` token may read; None for the others."""
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """After this the token no longer signs in; None for tokens issued before expiry existed."""
 
     student: Mapped[Student | None] = relationship()
+
+
+class RateLimit(Base):
+    """One token bucket of the rate limiter (see :mod:`.limits`), shared by every server process and host."""
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    """``t:<token hash prefix>`` for a signed-in client, ``ip:<address>`` for failed sign-ins."""
+    tokens: Mapped[float] = mapped_column(Float)
+    """Requests left in the bucket at ``updated_at``."""
+    updated_at: Mapped[float] = mapped_column(Float, index=True)
+    """Seconds since the epoch (server clock) of the last request counted."""
 
 
 class Quiz(Base):

@@ -26,8 +26,9 @@ def free_port() -> int:
 
 class ServiceProcess:
     def __init__(self, database_url: str, log: Path, port: int | None = None, workers: int = 1,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, extra_args: list[str] | None = None) -> None:
         self.database_url = database_url
+        self.extra_args = extra_args or []
         self.log = log
         self.port = port or free_port()
         self.workers = workers
@@ -43,7 +44,7 @@ class ServiceProcess:
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "quizlib.cli", "serve", "--db", self.database_url, "--host", "127.0.0.1",
-                 "--port", str(self.port), "--workers", str(self.workers)],
+                 "--port", str(self.port), "--workers", str(self.workers), *self.extra_args],
                 env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         deadline = time.monotonic() + timeout

@@ -164,9 +164,10 @@ def stats_html(session: Session, quiz: Quiz, now: datetime, grace: float) -> str
     return render(analysis(session, quiz, now, grace), title=f"{quiz.title}: item analysis")
 
 
-def html_report(session: Session, quiz: Quiz, now: datetime, grace: float) -> str:
+def html_report(session: Session, quiz: Quiz, now: datetime, grace: float, link_query: str = "") -> str:
     """The instructor's page: scores, item analysis, and the most common typed answers.
 
+    ``link_query`` (``?token=...`` for a view link) is appended to the links to the other reports.
     Everything students wrote (names from the roster, typed answers) is escaped by
     Jinja2's autoescape; only the bank's own prompts, rendered by
     :mod:`quizlib.markdown` (which escapes raw HTML), are inserted as markup.
@@ -188,7 +189,7 @@ def html_report(session: Session, quiz: Quiz, now: datetime, grace: float) -> st
     prompts = {g: render_block(pq.question.prompt) for g, pq in content.questions.items()}
     template = _env.get_template("report.html")
     return template.render(
-        quiz=quiz, now=iso(now), rows=rows, items=items, prompts=prompts, fmt=_fmt,
+        quiz=quiz, now=iso(now), rows=rows, items=items, prompts=prompts, fmt=_fmt, link_query=link_query,
         typed={g: c.most_common(8) for g, c in typed.items()},
         status_of=lambda a: status_of(a, now, grace),
     )

@@ -31,9 +31,20 @@ class Settings:
     instructor_body_limit: int = 8 * 1024 * 1024
     """Largest instructor body (bank YAML, roster CSV)."""
     rate_per_minute: float = 240.0
-    """Sustained requests per minute allowed per token (per server process)."""
+    """Sustained requests per minute allowed per token, counted in the database so that every server
+    process and host shares one budget."""
     rate_burst: int = 60
     """Requests a token may make at once before the sustained rate applies."""
+    failed_per_minute: float = 30.0
+    """Sustained failed sign-ins (unknown, revoked or expired tokens) per minute allowed per client address."""
+    failed_burst: int = 30
+    """Failed sign-ins a client address may make at once."""
+    token_days: float = 180.0
+    """Days a student's sign-in link (and an instructor token) stays valid; 0 = no expiry."""
+    session_hours: float = 12.0
+    """Hours a session lasts: the credential a page gets in exchange for a sign-in link."""
+    view_minutes: float = 60.0
+    """Minutes an instructor's read-only report link stays valid (``quizlib serve view-link``)."""
     grace_seconds: float = 30.0
     """Slack after a deadline during which a submission or autosave is still accepted (network delays)."""
     pool_size: int = 10
@@ -70,6 +81,11 @@ class Settings:
             ("instructor_body_limit", "QUIZLIB_INSTRUCTOR_BODY_LIMIT", int),
             ("rate_per_minute", "QUIZLIB_RATE_PER_MINUTE", float),
             ("rate_burst", "QUIZLIB_RATE_BURST", int),
+            ("failed_per_minute", "QUIZLIB_FAILED_PER_MINUTE", float),
+            ("failed_burst", "QUIZLIB_FAILED_BURST", int),
+            ("token_days", "QUIZLIB_TOKEN_DAYS", float),
+            ("session_hours", "QUIZLIB_SESSION_HOURS", float),
+            ("view_minutes", "QUIZLIB_VIEW_MINUTES", float),
             ("grace_seconds", "QUIZLIB_GRACE_SECONDS", float),
             ("pool_size", "QUIZLIB_POOL_SIZE", int),
             ("lti_retry_base_seconds", "QUIZLIB_LTI_RETRY_BASE_SECONDS", float),
@@ -95,6 +111,11 @@ class Settings:
             "QUIZLIB_INSTRUCTOR_BODY_LIMIT": str(self.instructor_body_limit),
             "QUIZLIB_RATE_PER_MINUTE": str(self.rate_per_minute),
             "QUIZLIB_RATE_BURST": str(self.rate_burst),
+            "QUIZLIB_FAILED_PER_MINUTE": str(self.failed_per_minute),
+            "QUIZLIB_FAILED_BURST": str(self.failed_burst),
+            "QUIZLIB_TOKEN_DAYS": str(self.token_days),
+            "QUIZLIB_SESSION_HOURS": str(self.session_hours),
+            "QUIZLIB_VIEW_MINUTES": str(self.view_minutes),
             "QUIZLIB_GRACE_SECONDS": str(self.grace_seconds),
             "QUIZLIB_POOL_SIZE": str(self.pool_size),
             "QUIZLIB_LTI_RETRY_BASE_SECONDS": str(self.lti_retry_base_seconds),

@@ -10,6 +10,18 @@ Student-facing ids are positions on the form (``q3``, ``o2``...), never bank ids
 bank option ids follow authored order (``a`` is often the right one), matching
 right-hand ids *equal* their pair's id, and ordering item ids are numbered in the
 correct order, so showing any of them would give the key away.
+
+The order shown must not give the key away either (tests/test_server_order.py):
+
+- an ordering question's items come in an order drawn uniformly from every order
+  *except the key*: left untouched, an ordering is an answer, so it must never be the
+  right one, and every other order is equally likely, so no rule ("undo one
+  rotation", "reverse it") beats guessing;
+- a matching question's left items and right choices are each shuffled uniformly
+  and independently, key alignment included: an untouched matching is unanswered,
+  and excluding the aligned layout would only tell students it is wrong;
+- an ordering of two items has one order besides the key, so showing it gives the
+  answer away: :func:`unfair_questions` names those, and publishing refuses them.
 """
 
 from __future__ import annotations
@@ -17,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..manifest import Form, FormQuestion
-from ..sampling import stable_key, stable_order
+from ..sampling import stable_key, stable_order, stable_permutation
 from ..models import Matching, MultipleChoice, Ordering, QuestionBase, SingleChoice
 from .quizzes import QuizContent
 
@@ -25,31 +37,33 @@ from .quizzes import QuizContent
 _ordered = stable_order
 
 
-def _never_the_key(order: list[str], key: list[str]) -> list[str]:
-    """A shuffle that happens to equal the answer is rotated by one (still deterministic)."""
-    if len(order) > 1 and order[: len(key)] == key:
-        return order[1:] + order[:1]
-    return order
+def unfair_questions(content: QuizContent) -> list[str]:
+    """Messages for questions whose shown order would give the key away (refused at publication)."""
+    return [
+        f"question '{gid}' is an ordering of {len(pq.question.items)} items: the only order besides the key "
+        "is the key reversed, so showing it gives the answer away; add an item or ask it another way"
+        for gid, pq in content.questions.items()
+        if isinstance(pq.question, Ordering) and len(pq.question.items) < 3
+    ]
 
 
 def form_question(quiz_id: str, student_id: str, gid: str, number: int, q: QuestionBase,
                   points: float | None = None, shuffle_options: bool = True) -> FormQuestion:
     seed = (quiz_id, student_id, gid)
-    option_order = right_order = item_order = None
+    option_order = right_order = item_order = left_order = None
     if isinstance(q, (SingleChoice, MultipleChoice)):
         ids = [o.id or "" for o in q.options]
         option_order = _ordered(ids, *seed, "option") if (q.shuffle and shuffle_options) else ids
     elif isinstance(q, Matching):
         # Always shuffled, whatever the bank's `shuffle` says: unshuffled, right i sits beside left i.
-        right_order = _never_the_key(
-            _ordered([rid for rid, _ in q.right_choices()], *seed, "right"), [p.id or "" for p in q.pairs]
-        )
+        left_order = stable_permutation([p.id or "" for p in q.pairs], *seed, "left")
+        right_order = stable_permutation([rid for rid, _ in q.right_choices()], *seed, "right")
     elif isinstance(q, Ordering):
         key = [i.id or "" for i in q.items]
-        item_order = _never_the_key(_ordered(key, *seed, "item"), key)
+        item_order = stable_permutation(key, *seed, "item", avoid=key)
     return FormQuestion(
         qid=gid, number=number, points=q.points if points is None else points,
-        option_order=option_order, right_order=right_order, item_order=item_order,
+        option_order=option_order, right_order=right_order, item_order=item_order, left_order=left_order,
     )
 
 
@@ -97,5 +111,6 @@ def id_map(fq: FormQuestion, q: QuestionBase) -> IdMap:
     rights = {f"r{n}": rid for n, rid in enumerate(fq.right_order or [], start=1)}
     items = {f"s{n}": iid for n, iid in enumerate(fq.item_order or [], start=1)}
     if isinstance(q, Matching):
-        lefts = {f"l{n}": p.id or "" for n, p in enumerate(q.pairs, start=1)}
+        order = fq.left_order or [p.id or "" for p in q.pairs]  # forms stored before left_order: authored order
+        lefts = {f"l{n}": pid for n, pid in enumerate(order, start=1)}
     return IdMap(options, lefts, rights, items)

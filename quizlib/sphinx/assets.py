@@ -29,7 +29,11 @@ def _page_assets(app: Sphinx, pagename: str, templatename: str, context: dict, d
         app.add_css_file("quizlib.css")
         app.add_js_file("quizlib.js", defer="defer")
     if graded:  # deferred scripts run in order, so the core's helpers exist first
+        app.add_css_file("quizlib-graded.css")
         app.add_js_file("quizlib-graded.js", defer="defer")
+        # Sign-in links put the token in the fragment, which is never sent; older links used ?token=,
+        # and no request from this page (images, fonts, the service) should carry its address anywhere.
+        context["metatags"] = context.get("metatags", "") + '<meta name="referrer" content="no-referrer">\n'
     if review:
         app.add_js_file("ts-fsrs.umd.js", defer="defer")
         app.add_js_file("quizlib-review.js", defer="defer")

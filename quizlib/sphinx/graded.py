@@ -72,7 +72,7 @@ class GradedQuizDirective(SphinxDirective):
 def visit_graded_html(translator: Any, node: graded_quiz_node) -> None:
     translator.body.append(Markup(
         '<section class="qz-g" data-service="{service}" data-quiz="{quiz}" aria-label="Graded quiz {quiz}">'
-        '<p class="qz-note">{note}</p><div class="qz-g-body" aria-live="polite">'
+        '<p class="qz-note">{note}</p><div class="qz-g-body">'
         "<p>This graded quiz needs JavaScript.</p></div></section>"
     ).format(service=node["service"], quiz=node["quiz_id"], note=escape(GRADED_NOTE)))
     raise nodes.SkipNode

@@ -6,7 +6,9 @@
 
 Banks load at read time, through the same loader as ``quizlib validate``, so a
 broken bank fails the build with the bank's file, line and field *and* the page
-that uses it. Each bank is a noted dependency of the page, so editing a bank
+that uses it. A secure pool (a bank marked ``secure: true``, or any file in the
+``[tool.quizlib] secure_pools`` folder) fails the build too: graded questions are
+never rendered, and files in the pools folder are refused without being read. Each bank is a noted dependency of the page, so editing a bank
 re-reads exactly the pages that show it. Source links resolve at write time,
 when every page's labels are known; a dangling ``source`` is a build warning.
 """
@@ -25,6 +27,7 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
+from ..config import CourseConfigError, load_course_config
 from ..html import QuizItem, render_quiz
 from ..loader import BankLoadError, load_bank
 from ..models import Bank
@@ -94,13 +97,26 @@ class QuizDirective(SphinxDirective):
 
         banks: list[Bank] = []
         for path in paths:
+            secret = _secure_refusal(root, path)
+            if secret:  # refused before the file is read: the book never reads secure pools
+                failures.append(secret)
+                logger.error(f"quiz: {secret}", location=(self.env.docname, self.lineno))
+                continue
             self.env.note_dependency(str(path))
             try:
-                banks.append(_load(path))
+                bank = _load(path)
             except BankLoadError as exc:
                 failures.extend(str(e) for e in exc.errors)
                 for err in exc.errors:
                     logger.error(f"quiz: invalid bank: {err}", location=(self.env.docname, self.lineno))
+                continue
+            if bank.secure:
+                message = (f"{path.relative_to(root) if path.is_relative_to(root) else path} is a secure pool "
+                           "(secure: true): its questions are for graded work only and are never rendered")
+                failures.append(message)
+                logger.error(f"quiz: {message}", location=(self.env.docname, self.lineno))
+                continue
+            banks.append(bank)
         if len(banks) < len(paths):
             return []
         if not failures:
@@ -129,6 +145,18 @@ class QuizDirective(SphinxDirective):
         )
         self.set_source_info(node)
         return [node]
+
+
+def _secure_refusal(root: Path, path: Path) -> str | None:
+    """Why ``path`` must not be rendered, when it lies in the course's secure pools folder ([tool.quizlib])."""
+    try:
+        config = load_course_config(root)
+    except CourseConfigError as exc:
+        return str(exc)
+    if config.is_pool_file(path):
+        return (f"{path.relative_to(root) if path.is_relative_to(root) else path} is in the secure pools folder "
+                f"({config.secure_pools.name}/): the book never renders graded questions")
+    return None
 
 
 def _resolve_source(translator: Any, item: QuizItem) -> tuple[str, str] | None:

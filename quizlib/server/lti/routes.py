@@ -8,7 +8,8 @@
 | ``POST /lti/launch`` | the browser, posting the platform's id_token | launch: quiz, instructor page, or quiz picker |
 | ``POST /lti/deep-link`` | the quiz picker | the signed deep-linking response, posted on to the platform |
 | ``GET /lti/register`` | the LMS, during Dynamic Registration | registers the platform (one-time code needed) |
-| ``GET /lti/quiz/{id}`` | the browser after a learner's launch | the graded quiz, signed in |
+
+A learner's launch ends on the service's quiz page (``/quiz/{id}``, :mod:`..pages`), signed in.
 
 Every refusal is an HTML page with a 4xx status that says what was wrong (an iframe shows
 HTML, not JSON); no refusal signs anyone in. HTML responses of the whole service carry
@@ -20,13 +21,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import func, select
@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..clock import iso, server_now
 from ..db import Database
 from ..models import Attempt, Quiz
-from ..security import get_db, get_settings, issue_token
+from ..security import LINK, get_db, get_settings, issue_token
 from ..settings import Settings
 from . import accounts, deep_linking, keys, outbox, registration, roster
 from . import claims as c
@@ -131,13 +131,16 @@ def _login(db: Database, params: dict[str, str], settings: Settings, now: dateti
 
 
 def sign_in_learner(s: Any, settings: Settings, student_pk: int, quiz_id: str, platform_id: int, now: datetime) -> str:
-    """The address that opens the quiz signed in: a fresh token for the student, handed to the quiz page.
+    """The address that opens the quiz signed in: the service's quiz page with a sign-in token in its fragment.
 
-    The one place that knows how the graded page takes its credential (here: the link token the
-    page keeps, as a sign-in link's). No cookie is involved, so it works in the LMS's frame.
+    The launch is the student's sign-in, so they get what a sign-in link holds: a ``link`` token,
+    valid for one session's length. The page (``quizlib-graded.js``) takes it from the fragment
+    (never sent to a server), drops it from the address and exchanges it for a session kept in
+    ``sessionStorage``: no cookie, so it works in the LMS's frame where third-party cookies are blocked.
     """
-    token = issue_token(s, "student", now, student_pk, label=f"lti {platform_id}")
-    return f"/lti/quiz/{quiz_id}?{urlencode({'token': token})}"
+    token = issue_token(s, "student", now, student_pk, label=f"lti {platform_id}", kind=LINK,
+                        expires_at=now + timedelta(hours=settings.session_hours))
+    return f"/quiz/{quiz_id}#{urlencode({'token': token})}"
 
 
 @router.post("/launch")
@@ -251,17 +254,6 @@ def register(request: Request, db: Database = Depends(get_db), settings: Setting
     return page("lti_registered.html", name=name, deployments=deployments)
 
 
-@router.get("/quiz/{quiz_id}")
-def quiz_page(quiz_id: str = Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=80),
-              db: Database = Depends(get_db)) -> Response:
-    """The graded quiz as the LMS iframe shows it: the same widget as the book's, served by this service."""
-    with db.read() as s:
-        quiz = s.get(Quiz, quiz_id)
-    if quiz is None:
-        return refusal(LtiError(404, "No such quiz", f"no published quiz '{quiz_id}'"))
-    return page("lti_quiz.html", quiz_id=quiz.id, title=quiz.title)
-
-
 # --- frame-ancestors ------------------------------------------------------------------------------------------
 
 class FrameAncestors:
@@ -321,6 +313,5 @@ def install(app: FastAPI, db: Database, settings: Settings) -> outbox.Delivery:
                                grace=settings.grace_seconds)
     app.state.lti_delivery = delivery
     app.include_router(router)
-    app.mount("/lti/static", StaticFiles(packages=[("quizlib", "static")]), name="lti-static")
     app.add_middleware(FrameAncestors, db=db)
     return delivery

@@ -1,7 +1,7 @@
 """LTI 1.3: platforms, deployments, the tool's keys, login states and nonces, users, courses, links, the grade outbox.
 
-Revision ID: 0002_lti
-Revises: 0001
+Revision ID: 0003_lti
+Revises: 0002
 Create Date: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from quizlib.server.db import UTCDateTime
 
-revision = "0002_lti"
-down_revision = "0001"
+revision = "0003_lti"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
