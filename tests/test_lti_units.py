@@ -96,9 +96,9 @@ def _posts(svc: Service) -> list[LtiGradePost]:
         return list(s.execute(select(LtiGradePost).order_by(LtiGradePost.id)).scalars())
 
 
-@pytest.fixture
-def lti_service(tmp_path):  # type: ignore[no-untyped-def]
-    svc = make_service(database_url("sqlite", tmp_path), lti_worker_seconds=0)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def lti_service(request, tmp_path):  # type: ignore[no-untyped-def]
+    svc = make_service(database_url(request.param, tmp_path), lti_worker_seconds=0)
     try:
         yield svc
     finally:
@@ -219,7 +219,8 @@ def test_an_older_due_post_is_superseded_by_a_newer_one(lti_service: Service) ->
 
 # --- no input is a 500 ----------------------------------------------------------------------------------------
 
-_field = st.one_of(st.text(max_size=40), st.sampled_from(["", "a.b.c", "eyJhbGciOiJIUzI1NiJ9.e30.x"]))
+_field = st.one_of(st.text(max_size=40, alphabet=st.characters(blacklist_categories=["Cs"])),
+                   st.sampled_from(["", "a.b.c", "eyJhbGciOiJIUzI1NiJ9.e30.x", "q\x00"]))
 _form = st.dictionaries(st.sampled_from(["id_token", "state", "iss", "login_hint", "target_link_uri", "client_id",
                                          "lti_deployment_id", "dl", "quiz_id", "error", "x"]), _field, max_size=6)
 
@@ -231,6 +232,13 @@ def test_any_form_to_the_lti_endpoints_gets_a_4xx_page_never_a_500(lti_service: 
     r = lti_service.client.post(path, data=form, follow_redirects=False)
     assert 400 <= r.status_code < 500, (form, r.status_code, r.text[:300])
     assert r.headers["content-type"].startswith("text/html") and "location" not in r.headers
+
+
+def test_bytes_that_are_not_utf8_get_a_4xx_page(lti_service: Service) -> None:
+    for body in (b"id_token=\xed\xa0\x80&state=\xff", b"id_token=%ED%A0%80&state=%00", b"\x00\x01\x02"):
+        r = lti_service.client.post("/lti/launch", content=body, follow_redirects=False,
+                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert 400 <= r.status_code < 500 and r.headers["content-type"].startswith("text/html"), (body, r.text[:200])
 
 
 def test_html_pages_may_be_framed_only_by_registered_platforms(lti_service: Service) -> None:
@@ -261,21 +269,20 @@ def _platform_key() -> tuple[Any, dict[str, Any]]:
 
 _KEY, _JWKS = _platform_key()
 _odd = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=30),
+                 st.sampled_from(["a\x00b", "\ud800", {"id": "x\x00"}, {"quiz_id": "q\x00"}, {"id": "\udfff"}]),
                  st.lists(st.text(max_size=10), max_size=3), st.dictionaries(st.text(max_size=5), st.text(max_size=5),
                                                                             max_size=2))
 _CLAIMS = ["sub", "name", "email", claims.CONTEXT, claims.CUSTOM, claims.RESOURCE_LINK, claims.ROLES, claims.LIS,
            claims.AGS_ENDPOINT, claims.NRPS, claims.DL_SETTINGS, claims.MESSAGE_TYPE, "azp", "aud"]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(changes=st.dictionaries(st.sampled_from(_CLAIMS), _odd, min_size=1, max_size=3))
-def test_signed_launches_with_odd_claim_values_never_500(lti_service: Service, changes: dict[str, Any]) -> None:
+def _signed_launch(svc: Service, changes: dict[str, Any]) -> httpx.Response:
+    """Log in as the platform would, sign a learner launch with ``changes`` applied, post it."""
     import jwt as pyjwt
     from urllib.parse import parse_qs, urlsplit
 
     from quizlib.server.lti.platform_keys import PlatformKeys
 
-    svc = lti_service
     if svc.client.get("/api/v1/instructor/quizzes", headers=svc.instructor()).json() == []:
         svc.publish("q1")
     with svc.db.write() as s:
@@ -297,8 +304,24 @@ def test_signed_launches_with_odd_claim_values_never_500(lti_service: Service, c
     }
     data.update(changes)
     token = pyjwt.encode(data, _KEY, algorithm="RS256", headers={"kid": "k1"})
-    r = svc.client.post("/lti/launch", data={"id_token": token, "state": q["state"]}, follow_redirects=False)
+    return svc.client.post("/lti/launch", data={"id_token": token, "state": q["state"]}, follow_redirects=False)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.dictionaries(st.sampled_from(_CLAIMS), _odd, min_size=1, max_size=3))
+def test_signed_launches_with_odd_claim_values_never_500(lti_service: Service, changes: dict[str, Any]) -> None:
+    r = _signed_launch(lti_service, changes)
     assert r.status_code in (200, 303) or 400 <= r.status_code < 500, (changes, r.status_code, r.text[:300])
+
+
+@pytest.mark.parametrize("changes", [
+    {"sub": "u\x00"}, {"sub": "\ud800"}, {claims.RESOURCE_LINK: {"id": "rl\x00"}}, {claims.CONTEXT: {"id": "\udfff"}},
+    {claims.CUSTOM: {"quiz_id": "q1\x00"}}, {"name": "Ann\x00"},
+])
+def test_text_no_database_keeps_is_refused_or_cleaned_not_a_500(lti_service: Service, changes: dict[str, Any]) -> None:
+    """PostgreSQL refuses NUL in text and UTF-8 has no lone surrogates: a signed launch carrying them gets a page."""
+    r = _signed_launch(lti_service, changes)
+    assert r.status_code == 303 if "name" in changes else 400 <= r.status_code < 500, (r.status_code, r.text[:300])
 
 
 def test_platform_keys_are_cached_refetched_for_a_new_kid_and_a_flood_is_bounded() -> None:
@@ -332,3 +355,14 @@ def test_platform_keys_are_cached_refetched_for_a_new_kid_and_a_flood_is_bounded
     now[0] = 7.0 + 3601
     keys.key_set("https://lms/jwks", "k1")
     assert len(fetches) == 4  # an hour old: fetched again, so a withdrawn key stops verifying
+
+
+def test_refused_launches_are_counted_against_the_address_like_failed_sign_ins(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    svc = make_service(database_url("sqlite", tmp_path), lti_worker_seconds=0, failed_burst=5, failed_per_minute=1)
+    try:
+        codes = [svc.client.post("/lti/launch", data={"id_token": "x.y.z", "state": "s"}).status_code for _ in range(7)]
+        last = svc.client.post("/lti/launch", data={"id_token": "x.y.z", "state": "s"})
+    finally:
+        svc.close()
+    assert codes[:5] == [401] * 5 and set(codes[5:]) == {429}
+    assert last.status_code == 429 and int(last.headers["retry-after"]) >= 1 and "Too many" in last.text

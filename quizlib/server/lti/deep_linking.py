@@ -11,6 +11,7 @@ quiz's maximum score, posted by the browser to the platform's return URL.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +29,8 @@ from .launch import Launch, digest, tool_urls
 from .tables import LtiDeepLink, LtiPlatform
 
 MINUTES = 30
+QUIZ_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}")
+"""What a quiz id looks like (as the service's paths accept it); anything else is not looked up."""
 
 
 def quiz_maximum(quiz: Quiz) -> float:
@@ -62,9 +65,9 @@ def respond(session: Session, token: str, quiz_id: str, public_url: str, now: da
     row = session.get(LtiDeepLink, digest(token)) if token else None
     if row is None or row.used_at is not None or row.expires_at <= now:
         raise LtiError(401, "Choice expired", "this quiz picker is no longer valid; start again from the course")
-    quiz = session.get(Quiz, quiz_id)
+    quiz = session.get(Quiz, quiz_id) if QUIZ_ID.fullmatch(quiz_id or "") else None
     if quiz is None:
-        raise LtiError(404, "No such quiz", f"no published quiz '{quiz_id[:80]}'")
+        raise LtiError(404, "No such quiz", f"no published quiz '{(quiz_id or '')[:80]}'")
     done = session.execute(update(LtiDeepLink).where(LtiDeepLink.token_hash == row.token_hash,
                                                      LtiDeepLink.used_at.is_(None)).values(used_at=now))
     if done.rowcount != 1:  # type: ignore[attr-defined]

@@ -67,6 +67,12 @@ def _text(params: Mapping[str, Any], name: str, limit: int = 2000) -> str | None
     return value
 
 
+def storable(value: Any, limit: int) -> bool:
+    """A string a database keeps as sent: no NUL (PostgreSQL refuses it) and no lone surrogate (not UTF-8)."""
+    return (isinstance(value, str) and 0 < len(value) <= limit and "\x00" not in value
+            and not any("\ud800" <= ch <= "\udfff" for ch in value))
+
+
 def find_platform(session: Session, issuer: str, client_id: str | None) -> LtiPlatform:
     query = select(LtiPlatform).where(LtiPlatform.issuer == issuer)
     if client_id is not None:
@@ -225,8 +231,12 @@ def validate(session: Session, form: Mapping[str, Any], keys: PlatformKeys, now:
         if not isinstance(settings, dict) or not settings.get("deep_link_return_url"):
             raise LtiError(400, "Missing claims", "the launch lacks required claim(s): " + c.DL_SETTINGS + " (deep_link_return_url)")
     for name in ("sub", c.DEPLOYMENT_ID, c.TARGET_LINK_URI):
-        if not isinstance(data[name], str) or len(data[name]) > 255 * (4 if name == c.TARGET_LINK_URI else 1):
+        if not storable(data[name], 255 * (4 if name == c.TARGET_LINK_URI else 1)):
             raise LtiError(400, "Bad launch", f"claim {name} is not a valid string")
+    for claim in (c.RESOURCE_LINK, c.CONTEXT):
+        value = data.get(claim)
+        if isinstance(value, dict) and value.get("id") is not None and not storable(value["id"], 255):
+            raise LtiError(400, "Bad launch", f"claim {claim} has an id that is not a valid string")
     if data[c.TARGET_LINK_URI] != row.target_link_uri:
         raise LtiError(400, "Bad launch", "target_link_uri differs from the one the login named")
     deployment_id = data[c.DEPLOYMENT_ID]

@@ -115,10 +115,10 @@ def _forget(session: Session) -> None:
 # --- what is sent ---------------------------------------------------------------------------------------------
 
 def release_at(quiz: Quiz, grace: float) -> datetime | None:
-    """When scores may be shown: now for ``immediate``; the close plus the grace for ``after_close``."""
-    if quiz.feedback != "after_close":
-        return None
-    return None if quiz.closes_at is None else quiz.closes_at + timedelta(seconds=grace)
+    """When scores may be shown: None (now) for ``immediate``; for ``after_close`` the rules' release time."""
+    from ..attempts import IMMEDIATE, release_time  # here: the attempt rules import the models, which load this module
+
+    return None if quiz.feedback == IMMEDIATE else release_time(quiz, grace)
 
 
 def stamp(when: datetime) -> str:

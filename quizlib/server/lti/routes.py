@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..clock import iso, server_now
 from ..db import Database
 from ..models import Attempt, Quiz
-from ..security import LINK, get_db, get_settings, issue_token
+from ..security import LINK, client_address, get_db, get_settings, issue_token
 from ..settings import Settings
 from . import accounts, deep_linking, keys, outbox, registration, roster
 from . import claims as c
@@ -59,6 +59,21 @@ def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
 
 def refusal(exc: LtiError) -> HTMLResponse:
     return page("lti_error.html", exc.status, title=exc.title, detail=exc.detail)
+
+
+def counted_refusal(request: Request, settings: Settings, now: datetime, exc: LtiError) -> HTMLResponse:
+    """A refused login or launch, counted against the client's address like a failed sign-in
+    (:func:`..security.refuse_sign_in`): past ``failed_burst`` of them the page is a 429, so a flood of
+    forged launches is slowed down on every process and host alike."""
+    limiter = request.app.state.rate_limiter
+    wait = limiter.take(f"ip:{client_address(request)}"[:80], now.timestamp(), settings.failed_per_minute,
+                        settings.failed_burst)
+    if wait > 0:
+        response = refusal(LtiError(429, "Too many refused launches", f"too many refused launches from your address; "
+                                    f"try again in {wait:.0f} s"))
+        response.headers["Retry-After"] = str(max(1, round(wait)))
+        return response
+    return refusal(exc)
 
 
 async def _params(request: Request) -> dict[str, str]:
@@ -121,7 +136,7 @@ async def login(request: Request, db: Database = Depends(get_db), settings: Sett
         params = await _params(request)
         target = await run_in_threadpool(_login, db, params, settings, now)
     except LtiError as exc:
-        return refusal(exc)
+        return await run_in_threadpool(counted_refusal, request, settings, now, exc)
     return RedirectResponse(target, status_code=302, headers=_NO_STORE)
 
 
@@ -151,7 +166,7 @@ async def launch(request: Request, db: Database = Depends(get_db), settings: Set
     try:
         form = await _params(request)
     except LtiError as exc:
-        return refusal(exc)
+        return await run_in_threadpool(counted_refusal, request, settings, now, exc)
     return await run_in_threadpool(_launch, request, db, settings, now, form)
 
 
@@ -177,7 +192,8 @@ def _launch_once(request: Request, db: Database, settings: Settings, now: dateti
                 token = deep_linking.start(s, done, now)
                 return page("lti_picker.html", token=token, quizzes=deep_linking.choices(s), platform=platform.name)
             quiz_id = done.custom.get("quiz_id")
-            if quiz_id is not None and (not isinstance(quiz_id, str) or s.get(Quiz, quiz_id) is None):
+            if quiz_id is not None and (not isinstance(quiz_id, str) or not deep_linking.QUIZ_ID.fullmatch(quiz_id)
+                                        or s.get(Quiz, quiz_id) is None):
                 raise LtiError(404, "No such quiz", f"this link names quiz '{str(quiz_id)[:80]}', which is not published here")
             link = accounts.upsert_link(s, platform, done.deployment_id, context, done.claims, quiz_id, now)
             if link.quiz_id is None:
@@ -193,7 +209,7 @@ def _launch_once(request: Request, db: Database, settings: Settings, now: dateti
             context_pk = context.id if context is not None else None
             summary = _instructor_summary(s, quiz, link, now)
     except LtiError as exc:
-        return refusal(exc)
+        return counted_refusal(request, settings, now, exc)
     sync_note = _sync_roster(db, request, context_pk, now)
     return page("lti_instructor.html", quiz=quiz, summary=summary, sync=sync_note, platform=platform.name)
 
