@@ -14,6 +14,12 @@ platform, ``aud`` our client id (and ``azp`` our client id when ``aud`` lists se
 never seen before, ``deployment_id`` registered, ``message_type`` one we handle,
 ``version`` 1.3.0, and the claims that message requires present. Only then is anyone
 signed in; every refusal is an :class:`.errors.LtiError` (a 4xx page).
+
+Not done: tying the launch to the browser that started the login. A cookie cannot do it in
+an LMS frame, and the LTI Platform Storage ``postMessage`` API (offered by Canvas through
+``lti_storage_target``) needs a fallback wherever it is not answered (Canvas's mobile apps),
+which would reopen the gap. So a login-CSRF (someone making another person's browser post
+*their own* valid launch) is not prevented beyond the state being single-use and short-lived.
 """
 
 from __future__ import annotations
