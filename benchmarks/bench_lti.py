@@ -78,7 +78,10 @@ def main() -> None:
         r = svc.client.post("/lti/launch", data={"id_token": token, "state": q["state"]}, follow_redirects=False)
         took = time.perf_counter() - started
         assert r.status_code == 303, r.text
-        return took, parse_qs(urlsplit(r.headers["location"]).query)["token"][0]
+        link = parse_qs(urlsplit(r.headers["location"]).fragment)["token"][0]
+        session = svc.client.post("/api/v1/session", headers={"Authorization": f"Bearer {link}"})  # as the page does
+        assert session.status_code == 201, session.text
+        return took, session.json()["token"]
 
     launches, tokens = [], []
     for i in range(args.launches):
