@@ -28,9 +28,10 @@ def test_migrations_build_exactly_the_models_and_are_idempotent(database: Databa
     with database.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
         assert diff == []
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003_lti"
     assert set(inspect(database.engine).get_table_names()) >= {"students", "tokens", "quizzes", "attempts",
-                                                                 "idempotency_keys", "rate_limits"}
+                                                                 "idempotency_keys", "rate_limits", "lti_platforms",
+                                                                 "lti_grade_posts"}
 
 
 def test_sqlite_is_durable_by_configuration(tmp_path: Path) -> None:

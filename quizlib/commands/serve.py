@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # the server extra is optional: imported lazily at run time
     from ..server.db import Database
     from ..server.settings import Settings
 
-ACTIONS = ("roster", "publish", "gradebook", "items", "token", "revoke", "view-link")
+ACTIONS = ("roster", "publish", "gradebook", "items", "token", "revoke", "view-link", "lti")
 
 #: What ``quizlib serve --help`` prints: plain text (the module docstring is Sphinx markup).
 DESCRIPTION = """\
@@ -34,6 +34,7 @@ Run the grading service, and manage it from the shell.
   quizlib serve --host 127.0.0.1 --port 8000 --workers 2
   quizlib serve gradebook attaches-quiz -o gradebook.csv
   quizlib serve view-link attaches-quiz  a link that opens the quiz's reports in a browser
+  quizlib serve lti config              LTI 1.3: the URLs for Canvas or Moodle (and lti register, grades...)
 
 The actions work on the database directly (--db or QUIZLIB_DATABASE_URL), so they
 need no running server; the same operations exist over HTTP (quizlib/server/API.md).
@@ -121,6 +122,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     v = actions.add_parser("revoke", help="revoke every token of a student")
     _db_option(v, argparse.SUPPRESS)
     v.add_argument("student", help="student id")
+
+    from ._serve_lti import add_parser as add_lti  # LTI 1.3 actions: quizlib serve lti ...
+
+    add_lti(actions, _db_option)
     return p
 
 
@@ -373,5 +378,11 @@ def _revoke(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _lti(args: argparse.Namespace, settings: Settings) -> int:
+    from ._serve_lti import run as run_lti
+
+    return run_lti(args, settings)
+
+
 _ACTIONS = {"roster": _roster, "publish": _publish, "gradebook": _gradebook, "items": _items,
-            "token": _token, "revoke": _revoke, "view-link": _view_link}
+            "token": _token, "revoke": _revoke, "view-link": _view_link, "lti": _lti}

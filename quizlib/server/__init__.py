@@ -20,6 +20,8 @@ Layout (one job per module):
 - :mod:`.api_student`, :mod:`.api_instructor`, :mod:`.app` - the HTTP layer; :mod:`.api_views` - instructor
   reports behind expiring view links; :mod:`.pages` - the sign-in page, a page per quiz, browser help.
 - :mod:`.logs` - access logs that redact tokens; :mod:`.book_links` - checking ``--book-url`` against the built book.
+- :mod:`.lti` - LTI 1.3 Advantage: launches from Canvas and Moodle, the quiz picker, grades sent to the
+  LMS (an outbox), roster sync, platform registration (its own package; its docstring has the design).
 - :mod:`.process` - ``quizlib serve`` as a child process (durability test, load benchmark, browser tests).
 
 ``API.md`` beside this file documents every endpoint for the book's quiz widget.

@@ -17,6 +17,8 @@ from . import api_instructor, api_student, api_views, pages
 from .db import Database
 from .errors import ApiError, error_response, install_handlers
 from .limits import BodySizeLimit, RateLimiter
+from .lti import routes as lti_routes
+from .lti.worker import OutboxWorker
 from .security import get_db
 from .settings import Settings
 from .text import TextGuard
@@ -54,7 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = OutboxWorker(db, settings)  # sends LTI scores to the LMS (quizlib.server.lti.outbox)
+        worker.start()
         yield
+        worker.stop()
+        app.state.lti_delivery.http.close()
         db.dispose()
 
     app = FastAPI(
@@ -77,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_instructor.router)
     app.include_router(api_views.router)
     app.include_router(pages.router)
+    lti_routes.install(app, db, settings)  # LTI 1.3 (quizlib.server.lti): launches, quiz picker, grades to the LMS
     # The graded quiz's script and styles (the book ships the same files) and the sign-in page's script.
     app.mount("/static", StaticFiles(packages=[("quizlib", "static"), ("quizlib.server", "static")]), name="static")
 

@@ -49,6 +49,15 @@ class Settings:
     """Slack after a deadline during which a submission or autosave is still accepted (network delays)."""
     pool_size: int = 10
     """Database connections kept per server process (PostgreSQL)."""
+    lti_retry_base_seconds: float = 30.0
+    """First wait before resending a score the LMS did not take; doubled at each try (LTI grade outbox)."""
+    lti_retry_max_seconds: float = 3600.0
+    """Longest wait between two tries of one score."""
+    lti_max_tries: int = 30
+    """Tries before a score is marked failed (listed by ``quizlib serve lti grades``); about a day at the defaults."""
+    lti_worker_seconds: float = 5.0
+    """How often each server process looks for scores to send and attempts to finalise; 0 = never (then
+    ``quizlib serve lti send`` delivers them)."""
     run_migrations: bool = True
     """Bring the schema up to date when the app starts."""
 
@@ -79,6 +88,10 @@ class Settings:
             ("view_minutes", "QUIZLIB_VIEW_MINUTES", float),
             ("grace_seconds", "QUIZLIB_GRACE_SECONDS", float),
             ("pool_size", "QUIZLIB_POOL_SIZE", int),
+            ("lti_retry_base_seconds", "QUIZLIB_LTI_RETRY_BASE_SECONDS", float),
+            ("lti_retry_max_seconds", "QUIZLIB_LTI_RETRY_MAX_SECONDS", float),
+            ("lti_max_tries", "QUIZLIB_LTI_MAX_TRIES", int),
+            ("lti_worker_seconds", "QUIZLIB_LTI_WORKER_SECONDS", float),
         ):
             if env.get(var):
                 try:
@@ -105,6 +118,10 @@ class Settings:
             "QUIZLIB_VIEW_MINUTES": str(self.view_minutes),
             "QUIZLIB_GRACE_SECONDS": str(self.grace_seconds),
             "QUIZLIB_POOL_SIZE": str(self.pool_size),
+            "QUIZLIB_LTI_RETRY_BASE_SECONDS": str(self.lti_retry_base_seconds),
+            "QUIZLIB_LTI_RETRY_MAX_SECONDS": str(self.lti_retry_max_seconds),
+            "QUIZLIB_LTI_MAX_TRIES": str(self.lti_max_tries),
+            "QUIZLIB_LTI_WORKER_SECONDS": str(self.lti_worker_seconds),
         }
         if self.instructor_token:
             env["QUIZLIB_INSTRUCTOR_TOKEN"] = self.instructor_token

@@ -29,12 +29,17 @@
     var b = new Uint8Array(16); crypto.getRandomValues(b);
     return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
   }
+  /* Values also kept in the page's memory: inside an LMS's frame (another site) a browser that blocks
+     third-party storage refuses sessionStorage, and the session must still last as long as the page. */
+  var memory = {};
   function kept(area, k, v) {
-    try {
-      var s = window[area];
-      if (v === undefined) return s.getItem(k);
-      if (v === null) s.removeItem(k); else s.setItem(k, v);
-    } catch (e) { return null; }
+    var slot = area + " " + k, stored = null;
+    if (v === undefined) {
+      try { stored = window[area].getItem(k); } catch (e) { stored = null; }
+      return stored !== null ? stored : (Object.prototype.hasOwnProperty.call(memory, slot) ? memory[slot] : null);
+    }
+    if (v === null) delete memory[slot]; else memory[slot] = v;
+    try { if (v === null) window[area].removeItem(k); else window[area].setItem(k, v); } catch (e) { /* memory only */ }
     return null;
   }
   function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
