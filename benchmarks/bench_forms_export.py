@@ -2,15 +2,15 @@
 
     .venv/bin/python benchmarks/bench_forms_export.py
 
-Forms: 200 variants of blueprints/midterm.yml (chapters 1-4, 2 per section, at
-most 2 hard per chapter), timed three ways: drawing only; drawing plus the
-manifest (shuffles); and the full `quizlib form` output (manifest, 200 HTML forms
-and 200 answer keys written to disk). Baseline in the same run: a naive draw with
-`random.Random(seed).sample` of 2 questions per section (no caps, no balance, not
-reproducible across Python versions), i.e. the cost of drawing at all.
+Forms: 200 variants of blueprints/midterm.yml (chapters 1-6 of the secure pools,
+7 or 6 per chapter, at most 2 hard per chapter), timed three ways: drawing only;
+drawing plus the manifest (shuffles); and the full `quizlib form` output (manifest,
+200 HTML forms and 200 answer keys written to disk). Baseline in the same run: a
+naive draw with `random.Random(seed).sample` of each chapter's quota (no caps, no
+balance, not reproducible across Python versions), i.e. the cost of drawing at all.
 
-Exports: the whole course (360 questions, 36 banks) to each format, including
-writing the file. Baseline in the same run: dumping the same banks as JSON with
+Exports: the whole course's practice banks to each format, including writing the
+file. Baseline in the same run: dumping the same banks as JSON with
 pydantic, i.e. the cost of merely serializing the content.
 """
 
@@ -45,32 +45,37 @@ def main() -> None:
     n_questions = sum(len(b.questions) for b in banks)
     located = load_blueprint(ROOT / "blueprints" / "midterm.yml")
     specs = variant_specs("midterm", N_FORMS)
+    pool_report = load_banks([ROOT / "pools"])  # the midterm draws from the secure pools only
+    assert not pool_report.errors
+    pools = list(pool_report.banks.values())
 
     def draw():
-        return Drawer(located, banks).draw(specs)
+        return Drawer(located, pools).draw(specs)
 
     def draw_and_manifest():
         return build_manifest(located.blueprint, draw())
 
-    lookup = question_lookup(banks)
+    lookup = question_lookup(pools)
 
     def full(out: Path):
         write_forms(out, located.blueprint, draw_and_manifest(), lookup)
 
-    sections = {}
-    for b in banks:
-        if b.id.split("/")[0][:2] in ("01", "02", "03", "04"):
-            sections[b.id] = [b.global_id(q) for q in b.questions]
+    quota = {f"{n:02d}": rule.per_chapter for rule in located.blueprint.draw for n in rule.chapters}
+    chapters: dict[str, list[str]] = {}
+    for b in pools:
+        if b.id[:2] in quota:
+            chapters.setdefault(b.id[:2], []).extend(b.global_id(q) for q in b.questions)
 
     def naive():
-        return [[g for qs in sections.values() for g in random.Random(i).sample(qs, 2)] for i in range(N_FORMS)]
+        return [[g for ch, qs in chapters.items() for g in random.Random(i).sample(qs, quota[ch])]
+                for i in range(N_FORMS)]
 
     t_naive = median_time(naive, repeat=7)
     t_draw = median_time(draw, repeat=7)
     t_manifest = median_time(draw_and_manifest, repeat=7)
     with tempfile.TemporaryDirectory() as tmp:
         t_full = median_time(lambda: full(Path(tmp)), repeat=3)
-    drawer = Drawer(located, banks)
+    drawer = Drawer(located, pools)
     balance = exposure_report(drawer.pools, drawer.draw(specs))
 
     print(f"forms: {N_FORMS} variants of blueprints/midterm.yml (40 questions each), median of 7 runs (3 for HTML):")

@@ -29,7 +29,8 @@ def banks():
 def test_committed_midterm_blueprint_is_valid_and_names_its_chapters():
     bp = load_blueprint(ROOT / "blueprints" / "midterm.yml").blueprint
     assert bp.exam_id == "midterm"
-    assert bp.draw[0].chapters == [1, 3, 5, 6] and bp.draw[0].per_chapter == 10
+    assert [(rule.chapters, rule.per_chapter) for rule in bp.draw] == [([1, 3, 4, 5], 7), ([2, 6], 6)]
+    assert bp.total_points == 40
     assert bp.balance is Balance.exposure
 
 

@@ -26,7 +26,7 @@ FORMS = FIXTURES / "forms"
 def midterm():
     from quizlib.loader import load_banks
 
-    banks = list(load_banks([ROOT / "quizzes"]).banks.values())
+    banks = list(load_banks([ROOT / "pools"]).banks.values())
     located = load_blueprint(ROOT / "blueprints" / "midterm.yml")
     manifest = build_manifest(located.blueprint, Drawer(located, banks).draw(variant_specs("midterm", 200)))
     return located.blueprint, manifest, question_lookup(banks)

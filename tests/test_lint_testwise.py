@@ -412,23 +412,61 @@ def test_audit_json_unwritable_is_a_clear_failure(tmp_path, capsys):
 # --------------------------------------------------------------------------- the real course
 
 
-def test_real_course_audit_counts_every_key_and_reports_only():
+def test_real_course_lints_clean_in_strict_mode_with_the_audit_enforced(capsys):
+    """Issue 16's "done when": `quizlib lint --strict` passes with the audit on, practice banks and pools."""
     result = lint(ROOT)
-    audit = result.audit
-    assert audit.config.testwise_audit in {"report", "enforce"}
-    if audit.config.testwise_audit == "report":
-        assert not {f.rule for f in result.findings} & set(AUDIT_RULES)
+    audit, pools = result.audit, result.pool_audit
+    assert audit.config.testwise_audit == "enforce"
+    assert [str(f) for f in result.findings] == [] and result.exit_code(strict=True) == 0
     import yaml
 
     questions = [q for p in BANK_FILES for q in yaml.safe_load(p.read_text())["questions"]]
     tf = [q for q in questions if q["type"] == "true_false"]
     assert audit.false_share(audit.course) == (sum(not q["answer"] for q in tf), len(tf))
     assert audit.course.tallies["longest"].items == sum(q["type"] == "single" for q in questions)
-    data = audit_json(audit)
-    assert len(data["banks"]) == len(BANK_FILES)
-    for row in data["banks"] + data["chapters"] + [data["course"]]:
+    # The pools are audited too, as a set of their own: every pool question, none of the practice ones.
+    assert pools is not None and pools.kind == "pools"
+    pool_files = sorted((ROOT / "pools").glob("*/*.yml"))
+    secure = [q for p in pool_files for q in yaml.safe_load(p.read_text())["questions"]]
+    assert len(pools.course.items) == len(secure) and len(pools.banks) == len(pool_files)
+    assert {i.question_id for i in pools.course.items} == {q["id"] for q in secure}
+    data = audit_json(audit, pools)
+    assert len(data["banks"]) == len(BANK_FILES) and len(data["pools"]["banks"]) == len(pool_files)
+    for row in data["banks"] + data["chapters"] + [data["course"]] + data["pools"]["banks"] + [data["pools"]["course"]]:
         for figures in row["strategies"].values():
             assert figures["items"] == 0 or 0 <= figures["score"] <= 1 and 0 <= figures["chance"] <= 1
+    assert main(["lint", "--root", str(ROOT), "--strict"]) == 0
+    out = capsys.readouterr().out
+    assert "test-wise audit of the practice banks enforced" in out
+    assert "test-wise audit of the secure pools enforced" in out
+
+
+def test_the_pools_are_audited_separately_and_judged_by_the_same_limits(tmp_path):
+    """The fixture's gamed banks, moved into secure pools, raise the same audit findings there (in pool
+    files, the course-wide ones saying "across the secure pools"), and the practice audit no longer sees them."""
+    root = _copy(tmp_path)
+    for bank in (root / "quizzes").glob("*/*.yml"):
+        target = root / "pools" / bank.relative_to(root / "quizzes")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(bank.read_text().replace("\ntitle:", "\nsecure: true\ntitle:", 1))
+    practice_only = {(f.rule, f.file, f.question_id) for f in lint(COURSE).findings if f.rule in AUDIT_RULES}
+    result = lint(root)
+    assert result.pool_audit is not None and len(result.pool_audit.banks) == len(result.audit.banks)
+    audit = [f for f in result.findings if f.rule in AUDIT_RULES]
+    in_pools = {(f.rule, f.file.replace("pools/", "quizzes/", 1), f.question_id) for f in audit
+                if f.file.startswith("pools/")}
+    course_wide = [f for f in audit if f.file == "pyproject.toml"]
+    # Every bank and chapter finding of the practice banks recurs for the same bank in the pools.
+    assert in_pools == {x for x in practice_only if x[1] != "pyproject.toml"}
+    assert {f.rule for f in course_wide} == {"testwise-course", "longest-key-share", "multiple-shape-share"}
+    assert {f.message.startswith("across the secure pools") for f in course_wide} == {True, False}
+    balance = [f.message for f in audit if f.rule == "true-false-balance" and f.file.startswith("pools/")]
+    assert balance and all("'s secure pools keys" in m for m in balance)
+    # Emptying the practice banks leaves the pools' findings where they were.
+    shutil.rmtree(root / "quizzes")
+    (root / "quizzes").mkdir()
+    pooled = {(f.rule, f.file) for f in lint(root).findings if f.rule in AUDIT_RULES and f.file.startswith("pools/")}
+    assert pooled == {(f.rule, f.file) for f in audit if f.file.startswith("pools/")}
 
 
 # --------------------------------------------------------------------------- near duplicates across pools

@@ -85,12 +85,28 @@ def leaks(folder: Path, strings: dict[str, str]) -> list[str]:
     return out
 
 
+#: Pool question ids the instructor guides name on purpose (issue 16): the grading guide's JSON Lines example
+#: answers the demonstration pools and a midterm form drawn from them, and the forms guide shows that form's
+#: manifest. Only these ids, and only on the instructor pages; never a prompt, explanation, feedback or key.
+NAMED_IN_GUIDES = {"sec-attaches-advance-approval", "sec-attaches-network-limits", "sec-attaches-liaison-authority",
+                   "sec-presence-sofa-contents"}
+
+
+def _named_on_purpose(leak: str) -> bool:
+    where, _, origin = leak.partition(": ")
+    qid = origin.rsplit(": ", 1)[-1].removesuffix(" (id)")
+    return (origin.endswith(" (id)") and qid in NAMED_IN_GUIDES
+            and (where.startswith("book/instructor/") or where.startswith("_sources/book/instructor/")))
+
+
 def test_the_built_book_holds_no_secure_question_or_key(built_book: Path) -> None:
     strings = secure_strings()
     assert len(strings) > 150  # ids, prompts, explanations and feedback of every pool
     scanned = [p for p in built_book.rglob("*") if p.suffix in TEXT_SUFFIXES]
     assert len(scanned) > 100 and any("_sources" in p.parts for p in scanned)
-    assert leaks(built_book, strings) == []
+    found = leaks(built_book, strings)
+    assert [leak for leak in found if not _named_on_purpose(leak)] == []
+    assert {leak.rsplit(": ", 1)[-1].removesuffix(" (id)") for leak in found} <= NAMED_IN_GUIDES
     assert not any("pools" in p.parts for p in built_book.rglob("*"))
 
 

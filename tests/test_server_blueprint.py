@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 from tests.fixtures.server.harness import Service, sqlite_service  # noqa: F401
 
 MIDTERM = ROOT / "blueprints" / "midterm.yml"
-CHAPTERS = [ROOT / "quizzes" / c for c in ("01-foundations", "03-instruments", "05-alliances", "06-security")]
+CHAPTERS = sorted(p for p in (ROOT / "pools").glob("0[1-6]-*") if p.is_dir())  # the midterm's chapters 1 to 6
 
 
 def bank_files() -> list[Path]:
@@ -23,8 +23,7 @@ def bank_files() -> list[Path]:
 
 def publish_midterm(svc: Service, blueprint_text: str | None = None) -> object:
     body = {"id": "midterm", "banks": [p.read_text(encoding="utf-8") for p in bank_files()],
-            "blueprint": blueprint_text or MIDTERM.read_text(encoding="utf-8"),
-            "allow_public_keys": True}  # the midterm draws practice questions until every section has a pool
+            "blueprint": blueprint_text or MIDTERM.read_text(encoding="utf-8")}  # secure pools: no public key
     return svc.client.post("/api/v1/instructor/quizzes", json=body, headers=svc.instructor())
 
 
@@ -62,7 +61,7 @@ def test_blueprint_quiz_draws_each_students_form_from_the_blueprint(sqlite_servi
 @pytest.mark.skipif(not MIDTERM.exists(), reason="blueprints/midterm.yml is not in this checkout")
 def test_blueprint_errors_are_located(sqlite_service: Service) -> None:
     text = MIDTERM.read_text(encoding="utf-8")
-    impossible = text.replace("per_chapter: 10 ", "per_chapter: 500 ")
+    impossible = text.replace("per_chapter: 7 ", "per_chapter: 500 ")
     assert impossible != text
     r = publish_midterm(sqlite_service, impossible)
     assert r.status_code == 422 and r.json()["error"]["code"] == "blueprint_cannot_be_met"

@@ -39,7 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    "are compared already); repeatable; relative to --root")
     p.add_argument("--audit-json", type=Path, metavar="FILE",
                    help="also write the test-wise audit (every strategy's score and chance, per item, bank, "
-                   "chapter and course) as JSON")
+                   "chapter and course; the secure pools' figures under \"pools\") as JSON")
     return p
 
 
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     print_report(result, config.min_questions_per_objective, args.strict, console)
     if args.audit_json:
         try:
-            args.audit_json.write_text(json.dumps(audit_json(result.audit), indent=2) + "\n", encoding="utf-8")
+            args.audit_json.write_text(json.dumps(audit_json(result.audit, result.pool_audit), indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             Console(stderr=True, highlight=False).print(f"[red]error:[/] cannot write {args.audit_json}: {exc}",
                                                         soft_wrap=True)

@@ -21,6 +21,13 @@ exact fractions; they are rounded only where they are printed.
 With ``testwise_audit = "report"`` the audit prints its table and writes its
 JSON but reports no findings (the course's banks are being rewritten);
 ``"enforce"`` turns the thresholds into lint warnings.
+
+The practice banks and the secure pools are audited separately, each as a course
+of its own (:func:`run_audit` with ``kind="pools"``): graded work draws only from
+the pools, so a cue there costs more than one in a practice quiz, and a pool's cue
+must not hide behind the balance of the far larger practice banks (or the other way
+round). The same thresholds apply to both; the pools' course-wide findings say
+"across the secure pools".
 """
 
 from __future__ import annotations
@@ -142,6 +149,13 @@ class Audit:
     course: Scope
     config_file: str = "pyproject.toml"
     config_lines: dict[str, int] = field(default_factory=dict)
+    #: "practice" (the banks the book renders) or "pools" (the secure pools graded work draws from).
+    kind: str = "practice"
+
+    @property
+    def across(self) -> str:
+        """How course-wide findings name the audited set."""
+        return "across the secure pools" if self.kind == "pools" else "across the course"
 
     @property
     def enforced(self) -> bool:
@@ -215,13 +229,19 @@ def _config_lines(path: Path) -> dict[str, int]:
     return found
 
 
-def run_audit(course: Course, config: LintConfig) -> Audit:
-    """Score every question of the course's banks and add the scores up per bank, chapter and course."""
-    history = ShapeHistory.of(q for bank in course.banks for q in bank.bank.questions)
+def run_audit(course: Course, config: LintConfig, kind: str = "practice") -> Audit:
+    """Score every question of the course's practice banks (``kind="pools"``: of its secure pools)
+    and add the scores up per bank, chapter and the whole set.
+
+    The ``shape`` student learns the commonest multiple-response shape from the audited set
+    only: a pool is judged as a course of its own.
+    """
+    audited = course.pools if kind == "pools" else course.banks
+    history = ShapeHistory.of(q for bank in audited for q in bank.bank.questions)
     banks: list[BankScope] = []
     chapters: dict[str, Scope] = {}
     total = Scope("course")
-    for bank in sorted(course.banks, key=lambda b: b.file):
+    for bank in sorted(audited, key=lambda b: b.file):
         scope = BankScope(bank.file, bank=bank)
         chapter = chapters.setdefault(bank.chapter, Scope(bank.chapter))
         for index in range(len(bank.bank.questions)):
@@ -231,7 +251,7 @@ def run_audit(course: Course, config: LintConfig) -> Audit:
         banks.append(scope)
     pyproject = Path(course.root) / "pyproject.toml"
     return Audit(config, banks, [chapters[k] for k in sorted(chapters)], total,
-                 course.relative(pyproject), _config_lines(pyproject))
+                 course.relative(pyproject), _config_lines(pyproject), kind)
 
 
 # --------------------------------------------------------------------------- findings
@@ -297,7 +317,7 @@ def _course_findings(audit: Audit) -> Iterator[Finding]:
         if audit.over(tally, limit):
             yield _config_finding(
                 audit, "testwise-course", "testwise_course_margin",
-                f"across the course, {_claim(code, tally, _APPLIES[code])}, more than the "
+                f"{audit.across}, {_claim(code, tally, _APPLIES[code])}, more than the "
                 f"{_pp(limit)[1:]} allowed; banks gaining most: {_worst_banks(audit, code)}",
             )
     longest, singles = audit.longest_keys(course)
@@ -306,7 +326,7 @@ def _course_findings(audit: Audit) -> Iterator[Finding]:
         worst = _limited([f"{name} ({-n} of {t})" for n, name, t in per_bank], 3)
         yield _config_finding(
             audit, "longest-key-share", "longest_key_share",
-            f"the key is the strictly longest option in {longest} of {singles} single-choice items "
+            f"{audit.across}, the key is the strictly longest option in {longest} of {singles} single-choice items "
             f"({_pct(Fraction(longest, singles))}), more than {_pct(config.longest_key_share)}; "
             f"write distractors as long and specific as the key; most in {worst}",
         )
@@ -314,7 +334,7 @@ def _course_findings(audit: Audit) -> Iterator[Finding]:
     if top and total >= config.testwise_min_items and Fraction(n, total) > _exact(config.multiple_shape_share):
         yield _config_finding(
             audit, "multiple-shape-share", "multiple_shape_share",
-            f"{n} of {total} multiple-response items ({_pct(Fraction(n, total))}) have {top[0]} correct of "
+            f"{audit.across}, {n} of {total} multiple-response items ({_pct(Fraction(n, total))}) have {top[0]} correct of "
             f"{top[1]} options; at most {_pct(config.multiple_shape_share)} may share one shape, "
             "so vary how many options are correct",
         )
@@ -322,6 +342,7 @@ def _course_findings(audit: Audit) -> Iterator[Finding]:
 
 def _balance_findings(audit: Audit) -> Iterator[Finding]:
     low, high = audit.config.true_false_false_min, audit.config.true_false_false_max
+    whose = "'s secure pools" if audit.kind == "pools" else ""
     for chapter in audit.chapters:
         if not audit.false_share_off(chapter):
             continue
@@ -332,7 +353,8 @@ def _balance_findings(audit: Audit) -> Iterator[Finding]:
         keyed = lambda value: _limited([i.question_id for i in items if i.answer is value])  # noqa: E731
         yield Finding(
             first.file, first.line, "true-false-balance", Severity.warning,
-            f"chapter {chapter.name} keys {false} of {total} true/false items False ({_pct(Fraction(false, total))}); "
+            f"chapter {chapter.name}{whose} keys {false} of {total} true/false items False "
+            f"({_pct(Fraction(false, total))}); "
             f"keep False between {_pct(low)} and {_pct(high)} (False: {keyed(False) or 'none'}; "
             f"True: {keyed(True) or 'none'})",
             first.question_id,
@@ -376,13 +398,33 @@ def _cues(audit: Audit, scope: Scope) -> dict[str, Any]:
     }
 
 
-def audit_json(audit: Audit) -> dict[str, Any]:
-    """The audit as plain data (``quizlib lint --audit-json FILE``): every figure unrounded, every item located."""
+def _figures(audit: Audit) -> dict[str, Any]:
+    """Course, chapter, bank and item figures of one audited set (practice banks or secure pools)."""
     c = audit.config
     scope_rows = lambda scopes, limit: [  # noqa: E731
         {"name": s.name, "questions": len(s.items), "strategies": _tallies(audit, s, limit), "cues": _cues(audit, s)}
         for s in scopes
     ]
+    return {
+        "course": scope_rows([audit.course], c.testwise_course_margin)[0],
+        "chapters": scope_rows(audit.chapters, None),
+        "banks": scope_rows(audit.banks, c.testwise_bank_margin),
+        "items": [
+            {"file": i.file, "line": i.line, "id": i.question_id, "type": i.type, "points": float(i.points),
+             "chance": _num(i.chance), "strategies": {k: float(v) for k, v in i.scores.items()}}
+            for i in audit.course.items if i.chance is not None
+        ],
+    }
+
+
+def audit_json(audit: Audit, pools: Audit | None = None) -> dict[str, Any]:
+    """The audit as plain data (``quizlib lint --audit-json FILE``): every figure unrounded, every item located.
+
+    The top level holds the practice banks' figures (``course``, ``chapters``, ``banks``,
+    ``items``); ``pools`` holds the same four for the secure pools, or is null when the
+    course has none.
+    """
+    c = audit.config
     return {
         "mode": c.testwise_audit,
         "thresholds": {
@@ -392,14 +434,8 @@ def audit_json(audit: Audit) -> dict[str, Any]:
             "multiple_shape_share": c.multiple_shape_share,
         },
         "strategies": [{"code": s.code, "name": s.name, "applies_to": s.applies_to} for s in STRATEGIES],
-        "course": scope_rows([audit.course], c.testwise_course_margin)[0],
-        "chapters": scope_rows(audit.chapters, None),
-        "banks": scope_rows(audit.banks, c.testwise_bank_margin),
-        "items": [
-            {"file": i.file, "line": i.line, "id": i.question_id, "type": i.type, "points": float(i.points),
-             "chance": _num(i.chance), "strategies": {k: float(v) for k, v in i.scores.items()}}
-            for i in audit.course.items if i.chance is not None
-        ],
+        **_figures(audit),
+        "pools": _figures(pools) if pools is not None else None,
     }
 
 

@@ -1,5 +1,8 @@
 """The test-wise audit as a Rich table: each strategy's expected score against chance, per bank, chapter and course.
 
+The practice banks get one table and the secure pools (when there are any) another,
+judged by the same limits.
+
 Cells read ``score/chance`` in whole percent ("87/50": the strategy scores 87%
 where blind guessing scores 50%). Red marks a figure beyond its limit (the
 bank limit on bank rows, the course limit on the total row); dim marks one
@@ -47,11 +50,12 @@ def _cells(audit: Audit, scope: Scope, limit: float | None) -> list[str]:
 
 def audit_table(audit: Audit) -> Table:
     config = audit.config
+    what = "secure pools" if audit.kind == "pools" else "practice banks"
     # No vertical rules: seven strategy columns and a bank name fit an 80-column CI log.
-    table = Table(title="Test-wise audit: expected score / chance (%)", title_justify="left", show_footer=True,
+    table = Table(title=f"Test-wise audit, {what}: expected score / chance (%)", title_justify="left", show_footer=True,
                   box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     footer = _cells(audit, audit.course, config.testwise_course_margin)
-    table.add_column("chapter / bank", footer="course", no_wrap=True, overflow="ellipsis", max_width=22)
+    table.add_column("chapter / bank", footer="course" if audit.kind == "practice" else "all pools", no_wrap=True, overflow="ellipsis", max_width=22)
     for s, foot in zip(STRATEGIES, footer):
         table.add_column(_HEADERS[s.code], footer=foot, justify="right", no_wrap=True, min_width=6)
     grouped = bank_chapters(audit)
@@ -60,7 +64,7 @@ def audit_table(audit: Audit) -> Table:
         for bank in grouped.get(chapter.name, []):
             name = bank.name.rsplit("/", 1)[-1].removesuffix(".yml").removesuffix(".yaml")
             table.add_row(f"  {name}", *_cells(audit, bank, config.testwise_bank_margin))
-    table.add_row("[dim]items (course)[/]", *(f"[dim]{audit.course.tallies[s.code].items}[/]" for s in STRATEGIES))
+    table.add_row("[dim]items (course)[/]" if audit.kind == "practice" else "[dim]items (pools)[/]", *(f"[dim]{audit.course.tallies[s.code].items}[/]" for s in STRATEGIES))
     return table
 
 
@@ -68,8 +72,9 @@ def _share(count: int, total: int) -> str:
     return f"{count}/{total} ({float(Fraction(count, total)):.0%})" if total else "none"
 
 
-def audit_summary(audit: Audit) -> list[str]:
-    """The legend and the course's key-balance figures, each against its limit."""
+def audit_summary(audit: Audit, legend: bool = True) -> list[str]:
+    """The legend (unless ``legend`` is false: it was printed above) and the key-balance figures of the
+    audited set, each against its limit."""
     c = audit.config
     false, tf = audit.false_share(audit.course)
     longest, singles = audit.longest_keys(audit.course)
@@ -77,21 +82,28 @@ def audit_summary(audit: Audit) -> list[str]:
     shape = f"{top[0]} of {top[1]} in {_share(n, multiple)}" if top else "none"
     mode = ("enforced: figures beyond a limit are warnings" if audit.enforced
             else "report only (testwise_audit = \"report\"): no findings")
-    legend = "; ".join(f"{_HEADERS[s.code]} = {s.name} ({s.applies_to})" for s in STRATEGIES)
+    whole = "secure pools" if audit.kind == "pools" else "course"
+    names = "; ".join(f"{_HEADERS[s.code]} = {s.name} ({s.applies_to})" for s in STRATEGIES)
     return [
-        f"[dim]{legend}[/]",
+        f"[dim]{names}[/]",
         f"[dim]limits: {c.testwise_bank_margin * 100:.0f} pp over chance per bank (red on bank rows), "
         f"{c.testwise_course_margin * 100:.0f} pp for the course (red in the course row); "
         f"dim = fewer than {c.testwise_min_items} items, not judged[/]",
-        f"true/false keyed False: {_share(false, tf)}, each chapter {c.true_false_false_min:.0%}-"
+    ][: 2 if legend else 0] + [
+        f"{whole}: true/false keyed False: {_share(false, tf)}, each chapter {c.true_false_false_min:.0%}-"
         f"{c.true_false_false_max:.0%}; key strictly longest: {_share(longest, singles)}, at most "
         f"{c.longest_key_share:.0%}; commonest multiple-response shape: {shape}, at most "
         f"{c.multiple_shape_share:.0%}",
-        f"test-wise audit {mode}",
+        f"test-wise audit of the {'secure pools' if audit.kind == 'pools' else 'practice banks'} {mode}",
     ]
 
 
-def print_audit(console: Console, audit: Audit) -> None:
+def print_audit(console: Console, audit: Audit, pools: Audit | None = None) -> None:
+    """The practice banks' table and figures, then (when the course has secure pools) the pools' own."""
     console.print(audit_table(audit))
     for line in audit_summary(audit):
         console.print(line, soft_wrap=True)
+    if pools is not None:
+        console.print(audit_table(pools))
+        for line in audit_summary(pools, legend=False):
+            console.print(line, soft_wrap=True)

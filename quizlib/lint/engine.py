@@ -25,6 +25,9 @@ class LintResult:
     total: ChapterCoverage
     course: Course
     audit: Audit
+    """The test-wise audit of the practice banks."""
+    pool_audit: Audit | None
+    """The test-wise audit of the secure pools (None when the course has none), judged by the same limits."""
     exposure: list[ObjectiveExposure]
     """Secure (and practice) questions per objective: can a randomized exam be drawn from the pools?"""
 
@@ -77,8 +80,11 @@ def lint(
     allows = [a for bank in course.banks + course.pools for a in bank.allows]
     known = {code: rule.severity for code, rule in RULES.items()}
     audit = run_audit(course, config)
-    reported, suppressed = apply_allows(
-        run_checks(course, config) + pool_checks(course, config) + audit_findings(audit), allows, known
-    )
+    pool_audit = run_audit(course, config, kind="pools") if course.pools else None
+    found = run_checks(course, config) + pool_checks(course, config) + audit_findings(audit)
+    if pool_audit is not None:
+        found += audit_findings(pool_audit)
+    reported, suppressed = apply_allows(found, allows, known)
     chapters, total = coverage(course, config)
-    return LintResult(sorted(reported), sorted(suppressed), chapters, total, course, audit, exposure(course))
+    return LintResult(sorted(reported), sorted(suppressed), chapters, total, course, audit, pool_audit,
+                      exposure(course))

@@ -104,7 +104,7 @@ def print_report(result: LintResult, min_per_objective: int, strict: bool = Fals
     if result.findings or result.suppressed:
         console.print(rule_table(result))
     console.print(coverage_table(result, min_per_objective))
-    print_audit(console, result.audit)
+    print_audit(console, result.audit, result.pool_audit)
     course = result.course
     if course.pools or course.pool_files:
         console.print(exposure_table(result))
