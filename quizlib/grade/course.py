@@ -128,8 +128,14 @@ class Course:
         self.banks: dict[str, Bank] = {}
         self.by_gid: dict[str, tuple[Bank, QuestionBase]] = {}
         self.by_local: dict[str, list[tuple[Bank, QuestionBase]]] = {}
+        banks = list(banks)
+        # A section's practice bank and its secure pool share the page id. Rows that name a bank by its
+        # page mean the practice bank when both are given; the pool then answers to "<page>#secure".
+        # (Form rows are unaffected: question ids are unique across practice banks and pools.)
+        for bank in sorted(banks, key=lambda b: b.secure):
+            key = f"{bank.id}#secure" if bank.secure and bank.id in self.banks else bank.id
+            self.banks[key] = bank
         for bank in banks:
-            self.banks[bank.id] = bank
             for q in bank.questions:
                 self.by_gid[bank.global_id(q)] = (bank, q)
                 self.by_local.setdefault(q.id, []).append((bank, q))
@@ -179,7 +185,7 @@ class Course:
             if bank is None:
                 return None
             items = [self.item(bank, q) for q in bank.questions]
-            a = Assessment(bank.id, bank.title, items, [q.points for q in bank.questions], [None] * len(items))
+            a = Assessment(bank_id, bank.title, items, [q.points for q in bank.questions], [None] * len(items))
             self._bank_assessments[bank_id] = a
         return a
 
