@@ -232,3 +232,89 @@ def test_timeline_is_dated_and_sorted_by_full_date():
             cell, event, _ = (c.strip() for c in line.strip().strip("|").split(" | "))
             if re.fullmatch(r"\d{4}", cell):
                 assert len(TEXT_MONTH.findall(event)) != 1, f"the month in {event!r} belongs in the date cell ({cell})"
+
+
+# ---- Scholarship (issue 15): every section attributed, every chapter with further reading ----------------
+
+BIB = ROOT / "references.bib"
+#: A citation role with its keys: {cite}`a`, {cite:t}`a`, {cite:p}`a,b` (sphinxcontrib-bibtex's roles).
+CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
+READING_ENTRY = re.compile(r"^- \{cite:t\}`([^`,]+)`")
+
+
+def bib_keys() -> set[str]:
+    """The keys of references.bib as sphinxcontrib-bibtex reads them (pybtex, which it installs)."""
+    from pybtex.database import parse_file
+
+    return set(parse_file(str(BIB)).entries.keys())
+
+
+def cited_keys(text: str) -> list[str]:
+    return [key.strip() for keys in CITE.findall(text) for key in keys.split(",")]
+
+
+def further_reading(summary: str) -> tuple[list[str], list[str]] | None:
+    """The labels above and the list items of a summary's '## Further reading' section, or None without one."""
+    match = re.search(r"^## Further reading\s*$", summary, re.M)
+    if match is None:
+        return None
+    before = summary[: match.start()].rstrip().splitlines()
+    body = summary[match.end():].split("\n## ", 1)[0]
+    body = re.split(r"^\(.*\)=\s*$", body, flags=re.M)[0]
+    items = [line for line in body.splitlines() if line.startswith("- ")]
+    return before[-1:], items
+
+
+def test_the_course_has_twelve_chapters_and_at_least_fifty_sections():
+    assert len(CHAPTERS) == 12, [c.name for c in CHAPTERS]
+    assert len(SECTIONS) >= 50, len(SECTIONS)
+
+
+@pytest.mark.parametrize("page", SECTIONS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_every_section_cites_the_scholarship(page):
+    """Issue 15: the course must attribute its claims; a section that cites no work presents the field's ideas
+    as if they were nobody's."""
+    assert cited_keys(page.read_text()), f"{page.relative_to(ROOT)} cites no work ({{cite:t}} or {{cite:p}})"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda p: p.name)
+def test_every_chapter_ends_with_annotated_further_reading(chapter):
+    """3-6 entries, each opening with a {cite:t} key (the author named, the work linked to the bibliography)
+    and going on to say what the work is and why to read it; labelled, before the chapter review quiz."""
+    summary = (chapter / "summary.md").read_text()
+    found = further_reading(summary)
+    assert found is not None, f"{chapter.name}/summary.md has no '## Further reading' section"
+    label, items = found
+    n = int(chapter.name[:2])
+    assert label == [f"(ch{n}-summary-reading)="], f"the heading is not labelled ch{n}-summary-reading: {label}"
+    assert summary.index("## Discussion questions") < summary.index("## Further reading") < summary.index("```{quiz}")
+    assert 3 <= len(items) <= 6, f"{len(items)} entries"
+    for item in items:
+        assert READING_ENTRY.match(item), f"an entry that does not begin with {{cite:t}}`key`: {item[:80]}"
+        annotation = READING_ENTRY.sub("", item)
+        assert len(re.findall(r"[A-Za-z]+", annotation)) >= 15, f"no annotation: {item}"
+
+
+def test_every_cited_key_is_in_the_bibliography():
+    keys = bib_keys()
+    assert len(keys) >= 50
+    for md in BOOK.rglob("*.md"):
+        for key in cited_keys(md.read_text()):
+            assert key in keys, f"{md.relative_to(ROOT)} cites {key!r}, which references.bib does not contain"
+
+
+def test_every_bibliography_entry_is_cited_in_the_book():
+    """The bibliography lists what the course uses; an entry nobody cites is a work the course never explains."""
+    cited = {key for md in BOOK.rglob("*.md") for key in cited_keys(md.read_text())}
+    assert bib_keys() - cited == set(), f"never cited: {sorted(bib_keys() - cited)}"
+
+
+def test_the_citation_checks_catch_what_they_check():
+    assert cited_keys("as {cite:t}`walt-1987` and {cite:p}`snyder-1984, snyder-1997` argue") == [
+        "walt-1987", "snyder-1984", "snyder-1997"]
+    assert cited_keys("Walt (1987) argued") == []
+    summary = "## Discussion questions\n\n1. a\n\n(ch3-summary-reading)=\n## Further reading\n\n- {cite:t}`x` is a book.\n- Read *Y*.\n\n(ch3-summary-review)=\n## Chapter review quiz\n"
+    label, items = further_reading(summary)
+    assert label == ["(ch3-summary-reading)="] and len(items) == 2
+    assert READING_ENTRY.match(items[0]) and not READING_ENTRY.match(items[1])
+    assert further_reading("## Summary\n\ntext\n") is None
