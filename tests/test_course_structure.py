@@ -318,3 +318,15 @@ def test_the_citation_checks_catch_what_they_check():
     assert label == ["(ch3-summary-reading)="] and len(items) == 2
     assert READING_ENTRY.match(items[0]) and not READING_ENTRY.match(items[1])
     assert further_reading("## Summary\n\ntext\n") is None
+
+
+@pytest.mark.parametrize("page", SECTIONS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_objectives_box_names_its_chapters_objectives_in_order_and_ends_with_a_period(page):
+    """Issue 14 found a box listing O4.2 before O4.1 and ending with ';': a student reads the box as a list
+    to tick off, so it names the chapter's own objectives in order and closes like a sentence."""
+    box = page.read_text().split("```{admonition} Learning objectives", 1)[1].split("```", 1)[0]
+    named = [(int(a), int(b)) for a, b in re.findall(r"\*\*O(\d+)\.(\d+)\*\*", box)]
+    assert named and named == sorted(set(named)), named
+    assert {chapter for chapter, _ in named} == {int(page.parent.name[:2])}, named
+    bullets = re.findall(r"^- .*$", box, re.M)
+    assert bullets and bullets[-1].endswith("."), bullets[-1:]
