@@ -18,7 +18,7 @@ from ..blueprint import Blueprint
 from ..manifest import Form, FormManifest, FormQuestion
 from ..models import Bank, Matching, MultipleChoice, Ordering, QuestionBase, SingleChoice
 from .draw import DrawnForm
-from ..sampling import shuffled_not_identity, stable_order
+from ..sampling import stable_order, stable_permutation
 
 
 def form_question(exam_id: str, key: str, number: int, gid: str, q: QuestionBase, points: float, shuffle_options: bool) -> FormQuestion:
@@ -28,21 +28,14 @@ def form_question(exam_id: str, key: str, number: int, gid: str, q: QuestionBase
         ids = [o.id or "" for o in q.options]
         option_order = stable_order(ids, *seed, "option") if (q.shuffle and shuffle_options) else ids
     elif isinstance(q, Matching):
-        rights = [rid for rid, _ in q.right_choices()]
-        if q.shuffle and shuffle_options:
-            # Never let the pairs' rights come out in the lefts' order (the key, read down the page).
-            pair_ids = [p.id or "" for p in q.pairs]
-            order = stable_order(rights, *seed, "right")
-            attempt = 0
-            while [r for r in order if r in pair_ids] == pair_ids and attempt < 8:
-                attempt += 1
-                order = stable_order(rights, *seed, "right", attempt)
-            right_order = order
-        else:
-            right_order = rights
+        # Always shuffled, uniformly, as the service does (server/student_forms.py): unshuffled, the key
+        # reads down the page; excluding the aligned layout instead made a 2-pair matching print its
+        # key reversed on every form. A blank matching is unanswered, so no layout is an answer.
+        right_order = stable_permutation([rid for rid, _ in q.right_choices()], *seed, "right")
     elif isinstance(q, Ordering):
-        # Always shuffled: an ordering question shown in bank order shows its answer.
-        item_order = shuffled_not_identity([i.id or "" for i in q.items], *seed, "item")
+        # Uniform over every order but the key: left as printed an ordering would be an answer.
+        key = [i.id or "" for i in q.items]
+        item_order = stable_permutation(key, *seed, "item", avoid=key)
     return FormQuestion(qid=gid, number=number, points=points, option_order=option_order,
                         right_order=right_order, item_order=item_order)
 
