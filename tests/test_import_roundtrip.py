@@ -124,9 +124,10 @@ def assert_equal_but_declared(rows) -> int:
     return differing
 
 
+@pytest.mark.parametrize("folder", ["quizzes", "pools"])  # practice banks, and the secure pools graded work exports
 @pytest.mark.parametrize("fmt, importer, options", FORMATS, ids=["moodle-xml", "gift", "gift-native-ordering"])
-def test_every_course_question_comes_back_equal_but_for_what_the_report_declares(fmt, importer, options, tmp_path):
-    banks = list(load_banks([ROOT / "quizzes"]).banks.values())
+def test_every_course_question_comes_back_equal_but_for_what_the_report_declares(fmt, importer, options, folder, tmp_path):
+    banks = list(load_banks([ROOT / folder]).banks.values())
     rows = roundtrip(banks, fmt, importer, options, tmp_path)
     assert len(rows) == sum(len(b.questions) for b in banks)  # every course question is written and read back
     assert_equal_but_declared(rows)

@@ -294,13 +294,16 @@ def literal_answers(q: ShortAnswer, fmt: str, notes: Notes) -> list[Literal]:
                               f"(another accepted answer matches it too), not {a.credit:.0%}", "answers")
             out.append(Literal(text, result.fraction, result.feedback[0] if result.feedback else None))
     out.sort(key=lambda x: -x.credit)
-    seen: set[str] = set()
+    seen: dict[str, Literal] = {}
     unique = []
     for lit in out:
         key = lit.text.strip().casefold()
         if key not in seen:
-            seen.add(key)
+            seen[key] = lit
             unique.append(lit)
+        elif lit.text.strip() != seen[key].text.strip():
+            notes.changed(f"answer '{lit.text}' left out: the LMS compares answers ignoring case, so it is the "
+                          f"same answer as '{seen[key].text}'", "answers")
     return unique
 
 
