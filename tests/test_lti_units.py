@@ -217,6 +217,56 @@ def test_an_older_due_post_is_superseded_by_a_newer_one(lti_service: Service) ->
     assert lms.scores[0]["activityProgress"] == "Completed"
 
 
+def test_a_failed_score_can_be_queued_again_and_then_reaches_the_lms(lti_service: Service) -> None:
+    """A score the LMS refused (a 400 while the column was misconfigured) or that ran out of tries stays listed
+    as failed; once the instructor fixes the cause, `quizlib serve lti retry` sends it again, freshly stamped."""
+    svc = lti_service
+    svc.publish("q1")
+    _lti_student(svc)
+    attempt = svc.start("u1", "q1")
+    svc.submit("u1", attempt["id"], svc.key_answers(attempt["id"]))
+    now = datetime.now(timezone.utc)
+    assert outbox.deliver_due(svc.db, _delivery(FakeLms([400])), now) == {"failed": 1}
+    assert outbox.retry_failed(svc.db, now + timedelta(minutes=1)) == {"requeued": 1}
+    (post,) = _posts(svc)
+    assert post.status == "pending" and post.tries == 0 and post.payload is None
+    lms = FakeLms([])
+    assert outbox.deliver_due(svc.db, _delivery(lms), now + timedelta(minutes=1)) == {"sent": 1}
+    assert len(lms.scores) == 1 and lms.scores[0]["scoreGiven"] == 7.0
+    assert lms.scores[0]["timestamp"] > outbox.stamp(now)  # stamped at the retry: LMSs refuse an older timestamp
+    assert outbox.retry_failed(svc.db, now + timedelta(minutes=2)) == {}  # nothing failed any more
+
+
+def test_retrying_never_sends_a_score_older_than_one_the_lms_already_has(lti_service: Service) -> None:
+    svc = lti_service
+    svc.publish("q1", max_attempts=2)
+    _lti_student(svc)
+    first = svc.start("u1", "q1")
+    svc.submit("u1", first["id"], {}, key="k1")
+    assert outbox.deliver_due(svc.db, _delivery(FakeLms([400])), datetime.now(timezone.utc)) == {"failed": 1}
+    second = svc.start("u1", "q1")
+    svc.submit("u1", second["id"], svc.key_answers(second["id"]), key="k2")
+    now = datetime.now(timezone.utc)
+    assert outbox.deliver_due(svc.db, _delivery(FakeLms([])), now) == {"sent": 1}
+    lms = FakeLms([])
+    assert outbox.retry_failed(svc.db, now) == {"superseded": 1}
+    assert outbox.deliver_due(svc.db, _delivery(lms), now + timedelta(minutes=1)) == {} and lms.scores == []
+    assert sorted(p.status for p in _posts(svc)) == ["sent", "superseded"]
+
+
+def test_retry_can_name_the_posts_to_queue_again(lti_service: Service) -> None:
+    svc = lti_service
+    svc.publish("q1")
+    _lti_student(svc)
+    attempt = svc.start("u1", "q1")
+    svc.submit("u1", attempt["id"], {})
+    now = datetime.now(timezone.utc)
+    assert outbox.deliver_due(svc.db, _delivery(FakeLms([403])), now) == {"failed": 1}
+    (post,) = _posts(svc)
+    assert outbox.retry_failed(svc.db, now, ids=[post.id + 1]) == {}  # not a failed post: left alone
+    assert outbox.retry_failed(svc.db, now, ids=[post.id]) == {"requeued": 1}
+
+
 # --- no input is a 500 ----------------------------------------------------------------------------------------
 
 _field = st.one_of(st.text(max_size=40, alphabet=st.characters(blacklist_categories=["Cs"])),

@@ -26,7 +26,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     from ..server.settings import Settings
 
-LTI_ACTIONS = ("config", "register", "deployment", "platforms", "registration-url", "keys", "grades", "send", "roster")
+LTI_ACTIONS = ("config", "register", "deployment", "platforms", "registration-url", "keys", "grades", "send", "retry", "roster")
 
 
 def add_parser(actions: argparse._SubParsersAction, db_option: Any) -> None:
@@ -69,6 +69,8 @@ def add_parser(actions: argparse._SubParsersAction, db_option: Any) -> None:
     g.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     sub.add_parser("send", help="send due scores now (the running server also does this by itself)")
+    rt = sub.add_parser("retry", help="queue failed scores again once their cause is fixed (see `lti grades`)")
+    rt.add_argument("post", type=int, nargs="*", help="score numbers from `lti grades` (default: every failed one)")
     ro = sub.add_parser("roster", help="sync course rosters from the LMS (Names and Role Provisioning Services)")
     ro.add_argument("course", type=int, nargs="?", help="course number (default: every course with a roster service)")
 
@@ -220,6 +222,15 @@ def _send(args: argparse.Namespace, settings: Settings, db: Any) -> int:
     return 1 if counts.get("failed") else 0
 
 
+def _retry(args: argparse.Namespace, settings: Settings, db: Any) -> int:
+    from ..server.lti.outbox import retry_failed
+
+    counts = retry_failed(db, _now(), ids=args.post or None)
+    print(f"{counts.get('requeued', 0)} failed score(s) queued again (the server sends them within a minute, "
+          f"or run `lti send`); {counts.get('superseded', 0)} left out because a newer score replaces them")
+    return 0
+
+
 def _roster(args: argparse.Namespace, settings: Settings, db: Any) -> int:
     from ..server.lti.roster import contexts, sync
     from ..server.lti.services import ServiceError
@@ -242,4 +253,4 @@ def _roster(args: argparse.Namespace, settings: Settings, db: Any) -> int:
 
 
 _RUN = {"config": _config, "register": _register, "deployment": _deployment, "platforms": _platforms,
-        "registration-url": _registration_url, "keys": _keys, "grades": _grades, "send": _send, "roster": _roster}
+        "registration-url": _registration_url, "keys": _keys, "grades": _grades, "send": _send, "retry": _retry, "roster": _roster}

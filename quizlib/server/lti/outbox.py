@@ -297,6 +297,32 @@ def deliver_due(db: Any, delivery: Delivery, now: datetime | None = None, limit:
     return counts
 
 
+def retry_failed(db: Any, now: datetime, ids: list[int] | None = None) -> dict[str, int]:
+    """Queue failed posts again (all, or those in ``ids``), after the instructor fixed what the LMS refused.
+
+    A failed post whose learner and link already have a newer post sent or pending is marked
+    superseded instead: sending it would put an older score over one the LMS has (or will have).
+    A requeued post starts afresh: no tries, due now, and no frozen payload, so the score and its
+    timestamp are taken at the next try (an LMS refuses a timestamp older than one it holds).
+    """
+    counts: dict[str, int] = {}
+    with db.write() as s:
+        query = select(LtiGradePost).where(LtiGradePost.status == FAILED).order_by(LtiGradePost.id)
+        if ids is not None:
+            query = query.where(LtiGradePost.id.in_(ids))
+        for post in s.execute(query).scalars():
+            newer = s.execute(select(LtiGradePost.id).where(
+                LtiGradePost.link_pk == post.link_pk, LtiGradePost.user_pk == post.user_pk,
+                LtiGradePost.status.in_([PENDING, SENT]), LtiGradePost.id > post.id).limit(1)).first()
+            if newer is not None:
+                post.status, post.lease_until = SUPERSEDED, None
+                counts["superseded"] = counts.get("superseded", 0) + 1
+                continue
+            post.status, post.tries, post.due_at, post.lease_until, post.payload = PENDING, 0, now, None, None
+            counts["requeued"] = counts.get("requeued", 0) + 1
+    return counts
+
+
 def listing(session: Session, everything: bool = False) -> list[dict[str, Any]]:
     """Posts for the instructor's command: pending and failed ones (or all)."""
     query = (select(LtiGradePost, LtiUser, LtiResourceLink, Attempt)
