@@ -78,6 +78,34 @@ def test_longest_option_and_its_ties():
     assert score_item(single("How many?", tied, 2), ShapeHistory()).chance == Fraction(1, 4)
 
 
+def test_shortest_option_and_its_ties():
+    texts = ["Red", "Green", "Violet", "A bright shade of blue"]
+    assert scores(single("Sky?", texts, 0))["shortest"] == 1.0
+    assert scores(single("Sky?", texts, 3))["shortest"] == 0.0
+    # Two options tie for shortest: the key is picked half the time.
+    tied = ["Twelve  ships", "Thirty ships", "Ten", "Six"]
+    assert scores(single("How many?", tied, 3))["shortest"] == 0.5
+    assert scores(single("How many?", tied, 0))["shortest"] == 0.0
+
+
+def test_middle_length_avoids_the_longest_and_the_shortest_lengths():
+    # Lengths 3, 5, 6, 22: Green and Violet lie strictly between the extremes and split.
+    texts = ["Red", "Green", "Violet", "A bright shade of blue"]
+    assert scores(single("Sky?", texts, 1))["middle-length"] == 0.5
+    assert scores(single("Sky?", texts, 2))["middle-length"] == 0.5
+    assert scores(single("Sky?", texts, 0))["middle-length"] == 0.0
+    assert scores(single("Sky?", texts, 3))["middle-length"] == 0.0
+    # Options tied at an extreme are all avoided: lengths 3, 3, 5, 12 leave only "Seven".
+    assert scores(single("How many?", ["Six", "Ten", "Seven", "Thirty ships"], 2))["middle-length"] == 1.0
+    assert scores(single("How many?", ["Six", "Ten", "Seven", "Thirty ships"], 0))["middle-length"] == 0.0
+    # Only two lengths (3, 3, 12, 12, runs of spaces counted once): no middle, so the student guesses.
+    tied = ["Twelve  ships", "Thirty ships", "Ten", "Six"]
+    assert scores(single("How many?", tied, 2))["middle-length"] == 0.25
+    # With two options there is no middle to go to: not applicable.
+    assert "middle-length" not in scores(single("Sky?", ["Red", "A bright shade of blue"], 0))
+    assert "middle-length" in scores(single("Sky?", ["Red", "Green", "Blue"], 0))
+
+
 def test_content_words_stem_casefold_and_drop_function_words():
     assert content_words("The Deterrence of the deterrents") == {"deterr"}
     assert content_words("Which naval BUDGETS in 1961?") == {"naval", "budget", "1961"}
@@ -91,6 +119,20 @@ def test_prompt_words_picks_the_option_repeating_most_prompt_words():
     assert scores(single(prompt, texts, 2))["prompt-words"] == 0.0
     # No option repeats a prompt word: the student is guessing among all four.
     assert scores(single("Who decides?", texts, 1))["prompt-words"] == 0.25
+
+
+def test_fewest_prompt_words_picks_the_option_repeating_fewest_prompt_words():
+    prompt = "Which body approves the annual naval budget?"
+    # Overlaps 2, 0, 1, 0: the treasury office and the audit court tie for fewest and split.
+    texts = ["The naval budget board", "A treasury office", "The navy's budgets", "An audit court"]
+    assert scores(single(prompt, texts, 1))["fewest-prompt-words"] == 0.5
+    assert scores(single(prompt, texts, 3))["fewest-prompt-words"] == 0.5
+    assert scores(single(prompt, texts, 0))["fewest-prompt-words"] == 0.0
+    assert scores(single(prompt, texts, 2))["fewest-prompt-words"] == 0.0
+    alone = ["The naval budget board", "A naval treasury", "The navy's budgets", "An audit court"]
+    assert scores(single(prompt, alone, 3))["fewest-prompt-words"] == 1.0
+    # No option repeats a prompt word: the student is guessing among all four.
+    assert scores(single("Who decides?", texts, 1))["fewest-prompt-words"] == 0.25
 
 
 def test_middle_value_takes_the_median_option():
@@ -184,10 +226,23 @@ def _tie_breaks(code: str, q: SingleChoice) -> list[str] | None:
         top = max(value(o) for o in q.options)
         return [o.id for o in q.options if value(o) == top]
 
+    def length(o) -> int:
+        return len(re.sub(r"\s+", " ", o.text.strip()))
+
     if code == "longest":
-        return best(lambda o: len(re.sub(r"\s+", " ", o.text.strip())))
+        return best(length)
+    if code == "shortest":
+        return best(lambda o: -length(o))
+    if code == "middle-length":
+        if len(q.options) < 3:
+            return None
+        lengths = [length(o) for o in q.options]
+        inside = [o.id for o in q.options if min(lengths) < length(o) < max(lengths)]
+        return inside or [o.id for o in q.options]
     if code == "prompt-words":
         return best(lambda o: len(content_words(o.text) & content_words(q.prompt)))
+    if code == "fewest-prompt-words":
+        return best(lambda o: -len(content_words(o.text) & content_words(q.prompt)))
     if code == "middle-value":
         numbers = [re.findall(r"\d+(?:,\d{3})*(?:\.\d+)?", o.text) for o in q.options]
         if any(len(n) != 1 for n in numbers):
@@ -285,6 +340,9 @@ BANKS = {
     "middle-value": "quizzes/02-cued/04-middle.yml",
     "shape": "quizzes/02-cued/05-shape.yml",
     "all-of-the-above": "quizzes/02-cued/06-above.yml",
+    "shortest": "quizzes/02-cued/07-shortest.yml",
+    "middle-length": "quizzes/02-cued/08-middle-length.yml",
+    "fewest-prompt-words": "quizzes/02-cued/09-fewest-words.yml",
 }
 BALANCED = "quizzes/03-balanced/01-balanced.yml"
 
@@ -309,7 +367,9 @@ def test_each_strategy_is_caught_in_the_bank_built_to_be_gamed_by_it(result):
     assert got == {(file, _line(file, "questions:")) for file in BANKS.values()}
     names = {"always-false": "always False", "always-true": "always True", "longest": "longest option",
              "prompt-words": "repeats prompt words", "middle-value": "middle number",
-             "shape": "usual number ticked", "all-of-the-above": "all of the above"}
+             "shape": "usual number ticked", "all-of-the-above": "all of the above",
+             "shortest": "shortest option", "middle-length": "neither longest nor shortest",
+             "fewest-prompt-words": "fewest prompt words"}
     for f in result.findings:
         if f.rule == "testwise-bank":
             code = next(c for c, file in BANKS.items() if file == f.file)
@@ -348,12 +408,12 @@ def test_every_audit_rule_is_planted_and_nothing_else_fires(result):
 def test_course_figures(result):
     course = result.audit
     assert course.false_share(course.course) == (6, 12)
-    assert course.longest_keys(course.course) == (5, 28)
+    assert course.longest_keys(course.course) == (5, 40)
     assert course.commonest_shape(course.course) == ((1, 5), 5, 9)
     shape = next(f for f in result.findings if f.rule == "multiple-shape-share")
     assert "5 of 9 multiple-response items (56%) have 1 correct of 5 options" in shape.message
     longest = next(f for f in result.findings if f.rule == "longest-key-share")
-    assert "in 5 of 28 single-choice items (18%), more than 15%" in longest.message
+    assert "in 5 of 40 single-choice items (12%), more than 10%" in longest.message
     assert "quizzes/02-cued/02-longest.yml (4 of 4)" in longest.message
 
 
@@ -373,8 +433,11 @@ def test_report_mode_prints_the_table_but_reports_nothing(tmp_path, capsys):
     assert main(["lint", "--root", str(root), "--strict"]) == 0
     out = capsys.readouterr().out
     assert "Test-wise audit" in out and 'report only (testwise_audit = "report")' in out
-    row = next(line for line in out.splitlines() if line.strip().startswith("02-longest"))
-    assert row.split()[1:] == ["-", "-", "100/25", "25/25", "-", "-", "-"]
+    # Ten strategy columns fit the 80 columns of a CI log; the bank names are cut to what is left.
+    table = out[out.index("Test-wise audit"):out.index("False = always False")].splitlines()
+    assert max(len(line.rstrip()) for line in table) <= 80
+    row = next(line for line in table if line.strip().startswith("02-lon"))
+    assert row.split()[1:] == ["-", "-", "100/25", "0/25", "0/25", "25/25", "25/25", "-", "-", "-"]
 
 
 def test_a_bank_level_allow_explains_a_bank_finding(tmp_path):
@@ -398,7 +461,7 @@ def test_audit_json_holds_every_figure_unrounded(tmp_path, capsys):
     shape = banks[BANKS["shape"]]["strategies"]["shape"]
     assert shape["items"] == 5 and shape["over_limit"] and shape["score"] == pytest.approx(0.2, abs=1e-15)
     assert shape["chance"] == pytest.approx(1 / 31, abs=1e-15)
-    assert data["course"]["cues"]["key_strictly_longest"] == {"count": 5, "items": 28}
+    assert data["course"]["cues"]["key_strictly_longest"] == {"count": 5, "items": 40}
     item = next(i for i in data["items"] if i["id"] == "middle-2")
     assert item["file"] == BANKS["middle-value"] and item["line"] == _line(BANKS["middle-value"], "id: middle-2")
     assert item["strategies"]["middle-value"] == 1.0 and item["chance"] == 0.2

@@ -26,7 +26,10 @@ _HEADERS = {
     "always-false": "False",
     "always-true": "True",
     "longest": "long",
+    "shortest": "short",
+    "middle-length": "midlen",
     "prompt-words": "words",
+    "fewest-prompt-words": "fewest",
     "middle-value": "mid",
     "shape": "shape",
     "all-of-the-above": "all",
@@ -51,11 +54,13 @@ def _cells(audit: Audit, scope: Scope, limit: float | None) -> list[str]:
 def audit_table(audit: Audit) -> Table:
     config = audit.config
     what = "secure pools" if audit.kind == "pools" else "practice banks"
-    # No vertical rules: seven strategy columns and a bank name fit an 80-column CI log.
+    # No vertical rules and no padding (the box's blank divider is the one space between cells): ten
+    # strategy columns of 7 characters fit an 80-column CI log, the bank names cut to what is left
+    # (their numbers stay; the findings give the full paths).
     table = Table(title=f"Test-wise audit, {what}: expected score / chance (%)", title_justify="left", show_footer=True,
-                  box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+                  box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 0))
     footer = _cells(audit, audit.course, config.testwise_course_margin)
-    table.add_column("chapter / bank", footer="course" if audit.kind == "practice" else "all pools", no_wrap=True, overflow="ellipsis", max_width=22)
+    table.add_column("chapter / bank", footer="course" if audit.kind == "practice" else "all pools", overflow="ellipsis", max_width=22)
     for s, foot in zip(STRATEGIES, footer):
         table.add_column(_HEADERS[s.code], footer=foot, justify="right", no_wrap=True, min_width=6)
     grouped = bank_chapters(audit)

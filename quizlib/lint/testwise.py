@@ -23,11 +23,31 @@ The strategies, and where each applies:
 ``longest``
     single choice: pick the strictly longest option (characters as written,
     runs of whitespace counted once); options tied for longest split evenly.
+``shortest``
+    single choice: pick the strictly shortest option, measured the same way;
+    options tied for shortest split evenly. The mirror of ``longest``: authors
+    who learned not to make the key the longest option can overshoot into
+    making it the shortest.
+``middle-length``
+    single choice with at least three options: avoid both extremes, picking
+    evenly among the options whose length is strictly between the shortest and
+    the longest length. Every option tied for the longest length, and every
+    option tied for the shortest, is avoided (lengths 3, 3, 5, 12 leave only
+    the 5). When no option lies strictly between (the options have only one or
+    two distinct lengths) the student has nothing to prefer and guesses among
+    all of them. Not applicable with two options, which have no middle. This
+    is what a student does against a bank whose authors keep the key from
+    being the longest (or shortest) option.
 ``prompt-words``
     single choice: pick the option that repeats most of the prompt's content
     words (casefolded, accents dropped, function words ignored, Snowball-stemmed
     so "deterrent" and "deterrence" meet; numbers count as words); ties split,
     so when no option repeats a prompt word the student is guessing.
+``fewest-prompt-words``
+    single choice: the reverse, against authors who learned not to echo the
+    prompt in the key: pick the option that repeats the fewest of the prompt's
+    content words (the same words as ``prompt-words``); options tied for fewest
+    split, so when no option repeats a prompt word the student is guessing.
 ``middle-value``
     single choice whose every option shows exactly one number (a year, a
     count, a percentage): pick the median option by that number; with an even
@@ -81,7 +101,10 @@ STRATEGIES: tuple[Strategy, ...] = (
     Strategy("always-false", "always False", "true/false items"),
     Strategy("always-true", "always True", "true/false items"),
     Strategy("longest", "longest option", "single-choice items"),
+    Strategy("shortest", "shortest option", "single-choice items"),
+    Strategy("middle-length", "neither longest nor shortest", "single-choice items with 3 or more options"),
     Strategy("prompt-words", "repeats prompt words", "single-choice items"),
+    Strategy("fewest-prompt-words", "fewest prompt words", "single-choice items"),
     Strategy("middle-value", "middle number", "single-choice items whose options are numbers"),
     Strategy("shape", "usual number ticked", "multiple-response items"),
     Strategy("all-of-the-above", "all of the above", "choice items with an 'all of the above' option"),
@@ -211,6 +234,17 @@ def _best(options: Sequence[Option], value: Any) -> list[str]:
     return [o.id or "" for o, v in zip(options, values) if v == top]
 
 
+def _between(options: Sequence[Option]) -> list[str] | None:
+    """Ids of the options strictly between the shortest and the longest length (all of them when none is);
+    None with fewer than three options."""
+    if len(options) < 3:
+        return None
+    lengths = [option_length(o.text) for o in options]
+    low, high = min(lengths), max(lengths)
+    inside = [o.id or "" for o, n in zip(options, lengths) if low < n < high]
+    return inside or _ids(options)
+
+
 def _middle(options: Sequence[Option]) -> list[str] | None:
     numbers = [option_number(o.text) for o in options]
     if any(n is None for n in numbers):
@@ -241,9 +275,15 @@ def strategy_responses(code: str, q: QuestionBase, history: ShapeHistory) -> lis
     if isinstance(q, SingleChoice):
         if code == "longest":
             return _uniform(_best(q.options, lambda o: option_length(o.text)))
-        if code == "prompt-words":
+        if code == "shortest":
+            return _uniform(_best(q.options, lambda o: -option_length(o.text)))
+        if code == "middle-length":
+            between = _between(q.options)
+            return _uniform(between) if between else None
+        if code in ("prompt-words", "fewest-prompt-words"):
             prompt = content_words(q.prompt)
-            return _uniform(_best(q.options, lambda o: len(content_words(o.text) & prompt)))
+            sign = 1 if code == "prompt-words" else -1
+            return _uniform(_best(q.options, lambda o: sign * len(content_words(o.text) & prompt)))
         if code == "middle-value":
             middle = _middle(q.options)
             return _uniform(middle) if middle else None
