@@ -25,6 +25,8 @@ from typing import Any
 TIMEOUT = 30.0
 MAX_CONNECTIONS = 512
 MAX_SAMPLES = 8
+IDLE_SECONDS = 3.0
+"""Connections idle longer are not reused: uvicorn closes kept-alive connections after 5 s."""
 
 
 class HttpError(Exception):
@@ -36,25 +38,50 @@ class Pool:
 
     def __init__(self, host: str, port: int, limit: int = MAX_CONNECTIONS) -> None:
         self.host, self.port = host, port
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.idle: list[tuple[float, asyncio.StreamReader, asyncio.StreamWriter]] = []
         self.gate = asyncio.Semaphore(limit)
+
+    def _reusable(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+        while self.idle:
+            since, reader, writer = self.idle.pop()
+            if time.monotonic() - since < IDLE_SECONDS:
+                return reader, writer
+            writer.close()
+        return None
 
     async def request(self, method: str, path: str, headers: str, body: bytes) -> tuple[int, bytes]:
         async with self.gate:
-            conn = self.idle.pop() if self.idle else await asyncio.open_connection(self.host, self.port)
+            conn = self._reusable()
+            if conn is not None:
+                try:
+                    return self._keep(conn, await _roundtrip(conn, self.host, method, path, headers, body))
+                except (asyncio.IncompleteReadError, ConnectionError) as exc:
+                    conn[1].close()
+                    # The server closed this idle connection as we reused it (nothing was answered):
+                    # retry once on a new one, as browsers and HTTP libraries do.
+                    if isinstance(exc, asyncio.IncompleteReadError) and exc.partial:
+                        raise
+                except BaseException:
+                    conn[1].close()
+                    raise
+            conn = await asyncio.open_connection(self.host, self.port)
             try:
-                status, data, keep = await _roundtrip(conn, self.host, method, path, headers, body)
+                return self._keep(conn, await _roundtrip(conn, self.host, method, path, headers, body))
             except BaseException:
                 conn[1].close()
                 raise
-            if keep:
-                self.idle.append(conn)
-            else:
-                conn[1].close()
-            return status, data
+
+    def _keep(self, conn: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+              answer: tuple[int, bytes, bool]) -> tuple[int, bytes]:
+        status, data, keep = answer
+        if keep:
+            self.idle.append((time.monotonic(), *conn))
+        else:
+            conn[1].close()
+        return status, data
 
     def close(self) -> None:
-        for _, writer in self.idle:
+        for _, _, writer in self.idle:
             writer.close()
 
 

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from fastapi import APIRouter, Depends, Header, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from . import attempts as rules
 from .clock import iso, server_now
@@ -133,9 +133,13 @@ def start_attempt(quiz_id: str = QuizId, idempotency_key: str | None = Header(de
     return JSONResponse(body, status_code=status)
 
 
+_LOAD = select(Attempt, Quiz).join(Quiz, Attempt.quiz_id == Quiz.id).where(Attempt.id == bindparam("attempt_id"))
+"""Built once (building a select() costs more than running it)."""
+
+
 def _load(s: Any, attempt_id: int, pk: int) -> tuple[Attempt, Quiz]:
     """The student's attempt and its quiz in one query; 404 if the attempt is not theirs."""
-    row = s.execute(select(Attempt, Quiz).join(Quiz, Attempt.quiz_id == Quiz.id).where(Attempt.id == attempt_id)).first()
+    row = s.execute(_LOAD, {"attempt_id": attempt_id}).first()
     if row is None or row[0].student_pk != pk:
         raise ApiError(404, "attempt_not_found", f"no attempt {attempt_id} of yours")
     return row[0], row[1]
@@ -166,8 +170,11 @@ def save_answers(body: AnswersBody, attempt_id: int = AttemptId, principal: Prin
     pk = principal.student_pk or 0
     with db.write() as s:
         rules.lock_student(s, pk)
-        attempt, quiz = _load(s, attempt_id, pk)
-        status, out = rules.save(s, attempt, quiz, body.answers, body.seq, now, settings.grace_seconds)
+        done = rules.save_in_progress(s, attempt_id, pk, body.answers, body.seq, now, settings.grace_seconds)
+        if done is None:  # submitted, or its time ran out: the full rules, on the ORM objects
+            attempt, quiz = _load(s, attempt_id, pk)
+            done = rules.save(s, attempt, quiz, body.answers, body.seq, now, settings.grace_seconds)
+    status, out = done
     return JSONResponse(out, status_code=status)
 
 
