@@ -117,6 +117,16 @@ def get_quiz(quiz_id: str = QuizId, principal: Principal = Depends(require_stude
 def start_attempt(quiz_id: str = QuizId, idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
                   principal: Principal = Depends(require_student), db: Database = Depends(get_db),
                   settings: Settings = Depends(get_settings), now: datetime = Depends(server_now)) -> JSONResponse:
+    status, body = do_start(db, settings, principal, quiz_id, idempotency_key, now)
+    return JSONResponse(body, status_code=status)
+
+
+# The work of the exam's three busy endpoints (start, autosave, submit), after authentication: called by the
+# FastAPI routes here and by :mod:`.hot_paths`, which serves the same requests in one thread hop.
+
+
+def do_start(db: Database, settings: Settings, principal: Principal, quiz_id: str, idempotency_key: str | None,
+             now: datetime) -> tuple[int, dict[str, Any]]:
     key = check_key(idempotency_key, required=False)
     pk = principal.student_pk or 0
     digest = request_hash("POST", f"/quizzes/{quiz_id}/attempts", None)
@@ -130,7 +140,38 @@ def start_attempt(quiz_id: str = QuizId, idempotency_key: str | None = Header(de
                 remember(s, pk, key, digest, status, body, now)
         else:
             status, body = prior
-    return JSONResponse(body, status_code=status)
+    return status, body
+
+
+def do_save(db: Database, settings: Settings, principal: Principal, attempt_id: int, body: AnswersBody,
+            now: datetime) -> tuple[int, dict[str, Any]]:
+    pk = principal.student_pk or 0
+    with db.write() as s:
+        rules.lock_student(s, pk)
+        done = rules.save_in_progress(s, attempt_id, pk, body.answers, body.seq, now, settings.grace_seconds)
+        if done is None:  # submitted, or its time ran out: the full rules, on the ORM objects
+            attempt, quiz = _load(s, attempt_id, pk)
+            done = rules.save(s, attempt, quiz, body.answers, body.seq, now, settings.grace_seconds)
+    return done
+
+
+def do_submit(db: Database, settings: Settings, principal: Principal, attempt_id: int, body: SubmitBody | None,
+              idempotency_key: str | None, now: datetime) -> tuple[int, dict[str, Any]]:
+    key = check_key(idempotency_key, required=True)
+    assert key is not None
+    pk = principal.student_pk or 0
+    answers = body.answers if body is not None else None
+    digest = request_hash("POST", f"/attempts/{attempt_id}/submit", answers)
+    with db.write() as s:
+        rules.lock_student(s, pk)
+        prior = replay(s, pk, key, digest, now)
+        if prior is None:
+            attempt, quiz = _load(s, attempt_id, pk)
+            status, out = rules.submit(s, attempt, quiz, answers, now, settings.grace_seconds)
+            remember(s, pk, key, digest, status, out, now)
+        else:
+            status, out = prior
+    return status, out
 
 
 _LOAD = select(Attempt, Quiz).join(Quiz, Attempt.quiz_id == Quiz.id).where(Attempt.id == bindparam("attempt_id"))
@@ -167,14 +208,7 @@ def get_attempt(attempt_id: int = AttemptId, principal: Principal = Depends(requ
 def save_answers(body: AnswersBody, attempt_id: int = AttemptId, principal: Principal = Depends(require_student),
                  db: Database = Depends(get_db), settings: Settings = Depends(get_settings),
                  now: datetime = Depends(server_now)) -> JSONResponse:
-    pk = principal.student_pk or 0
-    with db.write() as s:
-        rules.lock_student(s, pk)
-        done = rules.save_in_progress(s, attempt_id, pk, body.answers, body.seq, now, settings.grace_seconds)
-        if done is None:  # submitted, or its time ran out: the full rules, on the ORM objects
-            attempt, quiz = _load(s, attempt_id, pk)
-            done = rules.save(s, attempt, quiz, body.answers, body.seq, now, settings.grace_seconds)
-    status, out = done
+    status, out = do_save(db, settings, principal, attempt_id, body, now)
     return JSONResponse(out, status_code=status)
 
 
@@ -183,20 +217,7 @@ def submit_attempt(body: SubmitBody | None = None, attempt_id: int = AttemptId,
                    idempotency_key: str | None = Header(default=None, alias="Idempotency-Key"),
                    principal: Principal = Depends(require_student), db: Database = Depends(get_db),
                    settings: Settings = Depends(get_settings), now: datetime = Depends(server_now)) -> JSONResponse:
-    key = check_key(idempotency_key, required=True)
-    assert key is not None
-    pk = principal.student_pk or 0
-    answers = body.answers if body is not None else None
-    digest = request_hash("POST", f"/attempts/{attempt_id}/submit", answers)
-    with db.write() as s:
-        rules.lock_student(s, pk)
-        prior = replay(s, pk, key, digest, now)
-        if prior is None:
-            attempt, quiz = _load(s, attempt_id, pk)
-            status, out = rules.submit(s, attempt, quiz, answers, now, settings.grace_seconds)
-            remember(s, pk, key, digest, status, out, now)
-        else:
-            status, out = prior
+    status, out = do_submit(db, settings, principal, attempt_id, body, idempotency_key, now)
     return JSONResponse(out, status_code=status)
 
 

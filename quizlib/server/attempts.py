@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from ..grading import grade
@@ -131,6 +131,8 @@ def finalize_expired(attempts: list[Attempt], quiz: Quiz, now: datetime, grace: 
 
 # Statements run on every request, built once (building a select() costs more than running it).
 _LOCK_STUDENT = select(Student.id).where(Student.id == bindparam("pk")).with_for_update()
+_ATTEMPTS_USED = (select(func.count()).select_from(Attempt)
+                  .where(Attempt.quiz_id == bindparam("quiz_id"), Attempt.student_pk == bindparam("pk")))
 _STUDENT_ATTEMPTS = (select(Attempt).where(Attempt.quiz_id == bindparam("quiz_id"), Attempt.student_pk == bindparam("pk"))
                      .order_by(Attempt.number))
 
@@ -151,6 +153,11 @@ def get_quiz(session: Session, quiz_id: str) -> Quiz:
 
 def student_attempts(session: Session, quiz_id: str, student_pk: int) -> list[Attempt]:
     return list(session.execute(_STUDENT_ATTEMPTS, {"quiz_id": quiz_id, "pk": student_pk}).scalars())
+
+
+def attempts_used(session: Session, quiz_id: str, student_pk: int) -> int:
+    """How many attempts the student has started at the quiz (a count, without loading them)."""
+    return int(session.execute(_ATTEMPTS_USED, {"quiz_id": quiz_id, "pk": student_pk}).scalar_one())
 
 
 def own_attempt(session: Session, attempt_id: int, student_pk: int) -> Attempt:
@@ -178,7 +185,7 @@ def attempt_view(session: Session, attempt: Attempt, quiz: Quiz, now: datetime, 
     content = content_of(quiz)
     form = form_of(attempt)
     if used is None:
-        used = len(student_attempts(session, quiz.id, attempt.student_pk))
+        used = attempts_used(session, quiz.id, attempt.student_pk)
     return {
         "id": attempt.id, "quiz_id": quiz.id, "number": attempt.number, "status": status_of(attempt, now, grace),
         "max_attempts": quiz.max_attempts,
@@ -203,7 +210,7 @@ def final(quiz: Quiz, attempts_used: int, now: datetime, grace: float) -> bool:
 def result_view(session: Session, attempt: Attempt, quiz: Quiz, now: datetime, grace: float,
                 used: int | None = None) -> dict[str, Any]:
     if used is None:
-        used = len(student_attempts(session, quiz.id, attempt.student_pk))
+        used = attempts_used(session, quiz.id, attempt.student_pk)
     reveal = final(quiz, used, now, grace)
     out: dict[str, Any] = {
         "attempt_id": attempt.id, "quiz_id": quiz.id, "number": attempt.number,
@@ -347,15 +354,16 @@ def save_in_progress(session: Session, attempt_id: int, student_pk: int, answers
     """:func:`save` for an attempt in progress, on one row; None when it is submitted or its time ran out,
     for :func:`save` to apply those rules (submitting an expired attempt goes through the ORM, whose
     flush hook queues the score for the LMS). 404 if the attempt is not the student's."""
-    row = session.execute(_SAVE_ROW, {"attempt_id": attempt_id}).first()
+    conn = session.connection()  # Core on the session's connection: the ORM's statement handling costs more than the SQL
+    row = conn.execute(_SAVE_ROW, {"attempt_id": attempt_id}).first()
     if row is None or row.student_pk != student_pk:
         raise ApiError(404, "attempt_not_found", f"no attempt {attempt_id} of yours")
     if row.submitted_at is not None or is_expired(row, now, grace):  # type: ignore[arg-type]
         return None
     content = cached_content(row.content_hash) or load_content(
-        session.execute(_QUIZ_CONTENT, {"attempt_id": attempt_id}).scalar_one(), row.content_hash)
+        conn.execute(_QUIZ_CONTENT, {"attempt_id": attempt_id}).scalar_one(), row.content_hash)
     clean, new_seq = _checked(row, content, answers, seq)
-    session.execute(_SAVE, {"attempt_id": attempt_id, "new_answers": clean, "new_seq": new_seq, "now": now})
+    conn.execute(_SAVE, {"attempt_id": attempt_id, "new_answers": clean, "new_seq": new_seq, "now": now})
     return 200, _saved(row, new_seq, now, grace)
 
 
