@@ -131,6 +131,8 @@ def finalize_expired(attempts: list[Attempt], quiz: Quiz, now: datetime, grace: 
 
 # Statements run on every request, built once (building a select() costs more than running it).
 _LOCK_STUDENT = select(Student.id).where(Student.id == bindparam("pk")).with_for_update()
+_QUIZ = select(Quiz).where(Quiz.id == bindparam("quiz_id"))
+_STUDENT = select(Student).where(Student.id == bindparam("pk"))
 _ATTEMPTS_USED = (select(func.count()).select_from(Attempt)
                   .where(Attempt.quiz_id == bindparam("quiz_id"), Attempt.student_pk == bindparam("pk")))
 _STUDENT_ATTEMPTS = (select(Attempt).where(Attempt.quiz_id == bindparam("quiz_id"), Attempt.student_pk == bindparam("pk"))
@@ -145,7 +147,7 @@ def lock_student(session: Session, student_pk: int) -> None:
 
 
 def get_quiz(session: Session, quiz_id: str) -> Quiz:
-    quiz = session.get(Quiz, quiz_id)
+    quiz = session.execute(_QUIZ, {"quiz_id": quiz_id}).scalar_one_or_none()  # cheaper than session.get
     if quiz is None:
         raise ApiError(404, "quiz_not_found", f"no quiz '{quiz_id}'")
     return quiz
@@ -279,7 +281,7 @@ def quiz_view(quiz: Quiz, student: Student, attempts: list[Attempt], now: dateti
 def start(session: Session, quiz: Quiz, student_pk: int, now: datetime, grace: float) -> tuple[int, dict[str, Any]]:
     """Open an attempt, or return the one in progress. (status, body)."""
     lock_student(session, student_pk)
-    student = session.get(Student, student_pk)
+    student = session.execute(_STUDENT, {"pk": student_pk}).scalar_one_or_none()
     if student is None:  # the token resolved a moment ago; only a concurrent roster deletion gets here
         raise ApiError(401, "unauthorized", "unknown student")
     state = quiz_state(quiz, now)
