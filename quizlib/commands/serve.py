@@ -209,11 +209,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         Console(stderr=True).print("[yellow]note:[/] listening beyond this machine: put the service behind HTTPS "
                                    "(a reverse proxy), since tokens travel in every request")
+    from ..server import listen
     from ..server.logs import uvicorn_log_config
 
-    uvicorn.run("quizlib.server.app:app_from_env", factory=True, host=args.host, port=args.port,
-                workers=max(1, args.workers), access_log=args.access_log, log_level="info",
-                log_config=uvicorn_log_config())
+    listen.run(uvicorn.Config("quizlib.server.app:app_from_env", factory=True, host=args.host, port=args.port,
+                              workers=max(1, args.workers), access_log=args.access_log, log_level="info",
+                              log_config=uvicorn_log_config()))
     return 0
 
 

@@ -16,6 +16,7 @@ from .. import __version__
 from . import api_instructor, api_student, api_views, pages
 from .db import Database
 from .errors import ApiError, error_response, install_handlers
+from .hot_paths import HotPaths
 from .limits import BodySizeLimit, RateLimiter
 from .lti import routes as lti_routes
 from .lti.worker import OutboxWorker
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_instructor.router)
     app.include_router(api_views.router)
     app.include_router(pages.router)
+    # Innermost: the exam's start/autosave/submit in one thread hop (falls back to the routes above).
+    app.add_middleware(HotPaths)
     lti_routes.install(app, db, settings)  # LTI 1.3 (quizlib.server.lti): launches, quiz picker, grades to the LMS
     # The graded quiz's script and styles (the book ships the same files) and the sign-in page's script.
     app.mount("/static", StaticFiles(packages=[("quizlib", "static"), ("quizlib.server", "static")]), name="static")

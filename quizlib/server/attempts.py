@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from ..grading import grade
@@ -28,6 +28,7 @@ from .answers import check_answers, to_bank_response
 from .clock import iso
 from .errors import ApiError, error_body
 from .keys import question_view, released_view
+from .db import UTCDateTime
 from .models import Attempt, Quiz, Student
 from .quizzes import QuizContent, cached_content, load_content
 from .student_forms import build_form, question_ref
@@ -44,7 +45,7 @@ def content_of(quiz: Quiz) -> QuizContent:
     return cached_content(quiz.content_hash) or load_content(quiz.content, quiz.content_hash)
 
 
-def form_of(attempt: Attempt) -> Form:
+def form_of(attempt: Any) -> Form:
     return Form.model_validate(attempt.form)
 
 
@@ -128,24 +129,37 @@ def finalize_expired(attempts: list[Attempt], quiz: Quiz, now: datetime, grace: 
     return done
 
 
+# Statements run on every request, built once (building a select() costs more than running it).
+_LOCK_STUDENT = select(Student.id).where(Student.id == bindparam("pk")).with_for_update()
+_QUIZ = select(Quiz).where(Quiz.id == bindparam("quiz_id"))
+_STUDENT = select(Student).where(Student.id == bindparam("pk"))
+_ATTEMPTS_USED = (select(func.count()).select_from(Attempt)
+                  .where(Attempt.quiz_id == bindparam("quiz_id"), Attempt.student_pk == bindparam("pk")))
+_STUDENT_ATTEMPTS = (select(Attempt).where(Attempt.quiz_id == bindparam("quiz_id"), Attempt.student_pk == bindparam("pk"))
+                     .order_by(Attempt.number))
+
+
 def lock_student(session: Session, student_pk: int) -> None:
     """Serialise this student's writes: a row lock on PostgreSQL. On SQLite the write transaction's
     BEGIN IMMEDIATE already holds the database's write lock, so no query is needed."""
     if session.get_bind().dialect.name != "sqlite":
-        session.execute(select(Student.id).where(Student.id == student_pk).with_for_update())
+        session.execute(_LOCK_STUDENT, {"pk": student_pk})
 
 
 def get_quiz(session: Session, quiz_id: str) -> Quiz:
-    quiz = session.get(Quiz, quiz_id)
+    quiz = session.execute(_QUIZ, {"quiz_id": quiz_id}).scalar_one_or_none()  # cheaper than session.get
     if quiz is None:
         raise ApiError(404, "quiz_not_found", f"no quiz '{quiz_id}'")
     return quiz
 
 
 def student_attempts(session: Session, quiz_id: str, student_pk: int) -> list[Attempt]:
-    return list(session.execute(
-        select(Attempt).where(Attempt.quiz_id == quiz_id, Attempt.student_pk == student_pk).order_by(Attempt.number)
-    ).scalars())
+    return list(session.execute(_STUDENT_ATTEMPTS, {"quiz_id": quiz_id, "pk": student_pk}).scalars())
+
+
+def attempts_used(session: Session, quiz_id: str, student_pk: int) -> int:
+    """How many attempts the student has started at the quiz (a count, without loading them)."""
+    return int(session.execute(_ATTEMPTS_USED, {"quiz_id": quiz_id, "pk": student_pk}).scalar_one())
 
 
 def own_attempt(session: Session, attempt_id: int, student_pk: int) -> Attempt:
@@ -156,7 +170,7 @@ def own_attempt(session: Session, attempt_id: int, student_pk: int) -> Attempt:
     return attempt
 
 
-def _timing(attempt: Attempt, now: datetime, grace: float) -> dict[str, Any]:
+def _timing(attempt: Any, now: datetime, grace: float) -> dict[str, Any]:
     left = None
     if attempt.deadline_at is not None and attempt.submitted_at is None:
         left = max(0, int((attempt.deadline_at - now).total_seconds()))
@@ -166,10 +180,14 @@ def _timing(attempt: Attempt, now: datetime, grace: float) -> dict[str, Any]:
     }
 
 
-def attempt_view(session: Session, attempt: Attempt, quiz: Quiz, now: datetime, grace: float) -> dict[str, Any]:
+def attempt_view(session: Session, attempt: Attempt, quiz: Quiz, now: datetime, grace: float,
+                 used: int | None = None) -> dict[str, Any]:
+    """The attempt as the student sees it; ``used``: the student's attempts at this quiz, when the caller
+    has just counted them (saves a query)."""
     content = content_of(quiz)
     form = form_of(attempt)
-    used = len(student_attempts(session, quiz.id, attempt.student_pk))
+    if used is None:
+        used = attempts_used(session, quiz.id, attempt.student_pk)
     return {
         "id": attempt.id, "quiz_id": quiz.id, "number": attempt.number, "status": status_of(attempt, now, grace),
         "max_attempts": quiz.max_attempts,
@@ -191,8 +209,10 @@ def final(quiz: Quiz, attempts_used: int, now: datetime, grace: float) -> bool:
     return closed_at is not None and now >= closed_at
 
 
-def result_view(session: Session, attempt: Attempt, quiz: Quiz, now: datetime, grace: float) -> dict[str, Any]:
-    used = len(student_attempts(session, quiz.id, attempt.student_pk))
+def result_view(session: Session, attempt: Attempt, quiz: Quiz, now: datetime, grace: float,
+                used: int | None = None) -> dict[str, Any]:
+    if used is None:
+        used = attempts_used(session, quiz.id, attempt.student_pk)
     reveal = final(quiz, used, now, grace)
     out: dict[str, Any] = {
         "attempt_id": attempt.id, "quiz_id": quiz.id, "number": attempt.number,
@@ -261,7 +281,7 @@ def quiz_view(quiz: Quiz, student: Student, attempts: list[Attempt], now: dateti
 def start(session: Session, quiz: Quiz, student_pk: int, now: datetime, grace: float) -> tuple[int, dict[str, Any]]:
     """Open an attempt, or return the one in progress. (status, body)."""
     lock_student(session, student_pk)
-    student = session.get(Student, student_pk)
+    student = session.execute(_STUDENT, {"pk": student_pk}).scalar_one_or_none()
     if student is None:  # the token resolved a moment ago; only a concurrent roster deletion gets here
         raise ApiError(401, "unauthorized", "unknown student")
     state = quiz_state(quiz, now)
@@ -273,7 +293,7 @@ def start(session: Session, quiz: Quiz, student_pk: int, now: datetime, grace: f
     finalize_expired(attempts, quiz, now, grace)
     current = next((a for a in attempts if a.submitted_at is None), None)
     if current is not None:
-        return 200, attempt_view(session, current, quiz, now, grace)
+        return 200, attempt_view(session, current, quiz, now, grace, used=len(attempts))
     if quiz.max_attempts is not None and len(attempts) >= quiz.max_attempts:
         raise ApiError(409, "attempt_limit", f"you have used all {quiz.max_attempts} attempt(s) at this quiz")
     form = build_form(quiz.id, student.student_id, content_of(quiz), quiz.shuffle_questions)
@@ -284,7 +304,7 @@ def start(session: Session, quiz: Quiz, student_pk: int, now: datetime, grace: f
     )
     session.add(attempt)
     session.flush()
-    return 201, attempt_view(session, attempt, quiz, now, grace)
+    return 201, attempt_view(session, attempt, quiz, now, grace, used=len(attempts) + 1)
 
 
 def _time_up(attempt: Attempt, quiz: Quiz, now: datetime) -> tuple[int, dict[str, Any]]:
@@ -300,17 +320,53 @@ def save(session: Session, attempt: Attempt, quiz: Quiz, answers: dict[str, Any]
         raise ApiError(409, "already_submitted", "this attempt is already submitted")
     if is_expired(attempt, now, grace):
         return _time_up(attempt, quiz, now)
+    clean, attempt.answers_seq = _checked(attempt, content_of(quiz), answers, seq)
+    attempt.answers = clean
+    attempt.saved_at = now
+    return 200, _saved(attempt, attempt.answers_seq, now, grace)
+
+
+def _checked(attempt: Any, content: QuizContent, answers: dict[str, Any], seq: int | None) -> tuple[dict[str, Any], int]:
+    """The answers to store and the new save counter, or 409/422 (``attempt``: an ORM object or a row)."""
     if seq is not None and seq < attempt.answers_seq:
         raise ApiError(409, "stale_autosave", f"a newer autosave (seq {attempt.answers_seq}) is already stored")
-    clean = check_answers(form_of(attempt), content_of(quiz), answers)
-    attempt.answers = clean
+    clean = check_answers(form_of(attempt), content, answers)
     # Without a client counter the server counts on, saturating at the column's (and the API's) limit.
-    attempt.answers_seq = seq if seq is not None else min(attempt.answers_seq + 1, MAX_SEQ)
-    attempt.saved_at = now
-    return 200, {
-        "id": attempt.id, "status": "in_progress", "answers_seq": attempt.answers_seq, "saved_at": iso(now),
-        **_timing(attempt, now, grace),
-    }
+    return clean, seq if seq is not None else min(attempt.answers_seq + 1, MAX_SEQ)
+
+
+def _saved(attempt: Any, seq: int, now: datetime, grace: float) -> dict[str, Any]:
+    return {"id": attempt.id, "status": "in_progress", "answers_seq": seq, "saved_at": iso(now),
+            **_timing(attempt, now, grace)}
+
+
+# The autosave, most of an exam's requests, reads one row and writes one row without ORM objects:
+# loading the Attempt and Quiz objects and flushing the change cost more than everything else it does.
+_SAVE_ROW = (select(Attempt.id, Attempt.student_pk, Attempt.form, Attempt.answers_seq, Attempt.started_at,
+                    Attempt.deadline_at, Attempt.submitted_at, Quiz.content_hash)
+             .join(Quiz, Attempt.quiz_id == Quiz.id).where(Attempt.id == bindparam("attempt_id")))
+_QUIZ_CONTENT = select(Quiz.content).join(Attempt, Attempt.quiz_id == Quiz.id).where(Attempt.id == bindparam("attempt_id"))
+_SAVE = (update(Attempt).where(Attempt.id == bindparam("attempt_id"))
+         .values(answers=bindparam("new_answers", type_=Attempt.__table__.c.answers.type),
+                 answers_seq=bindparam("new_seq"), saved_at=bindparam("now", type_=UTCDateTime())))
+
+
+def save_in_progress(session: Session, attempt_id: int, student_pk: int, answers: dict[str, Any], seq: int | None,
+                     now: datetime, grace: float) -> tuple[int, dict[str, Any]] | None:
+    """:func:`save` for an attempt in progress, on one row; None when it is submitted or its time ran out,
+    for :func:`save` to apply those rules (submitting an expired attempt goes through the ORM, whose
+    flush hook queues the score for the LMS). 404 if the attempt is not the student's."""
+    conn = session.connection()  # Core on the session's connection: the ORM's statement handling costs more than the SQL
+    row = conn.execute(_SAVE_ROW, {"attempt_id": attempt_id}).first()
+    if row is None or row.student_pk != student_pk:
+        raise ApiError(404, "attempt_not_found", f"no attempt {attempt_id} of yours")
+    if row.submitted_at is not None or is_expired(row, now, grace):  # type: ignore[arg-type]
+        return None
+    content = cached_content(row.content_hash) or load_content(
+        conn.execute(_QUIZ_CONTENT, {"attempt_id": attempt_id}).scalar_one(), row.content_hash)
+    clean, new_seq = _checked(row, content, answers, seq)
+    conn.execute(_SAVE, {"attempt_id": attempt_id, "new_answers": clean, "new_seq": new_seq, "now": now})
+    return 200, _saved(row, new_seq, now, grace)
 
 
 def submit(session: Session, attempt: Attempt, quiz: Quiz, answers: dict[str, Any] | None,

@@ -19,7 +19,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from .errors import ApiError
@@ -46,10 +46,12 @@ def request_hash(method: str, path: str, body: Any) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+_FIND = select(IdempotencyKey).where(IdempotencyKey.student_pk == bindparam("pk"), IdempotencyKey.key == bindparam("key"))
+"""Built once: it runs on every submission."""
+
+
 def replay(session: Session, student_pk: int, key: str, digest: str, now: datetime) -> tuple[int, dict[str, Any]] | None:
-    row = session.execute(
-        select(IdempotencyKey).where(IdempotencyKey.student_pk == student_pk, IdempotencyKey.key == key)
-    ).scalar_one_or_none()
+    row = session.execute(_FIND, {"pk": student_pk, "key": key}).scalar_one_or_none()
     if row is None or row.created_at < now - RETENTION:
         return None
     if row.request_hash != digest:
