@@ -311,20 +311,16 @@ def _write(text: str, output: Path | None) -> None:
 
 
 def _gradebook(args: argparse.Namespace, settings: Settings) -> int:
-    from ..server.attempts import get_quiz
-    from ..server.reports import gradebook_csv
+    from ..server.reports import gradebook_csv, load_class
 
-    with _database(settings).write() as s:
-        _write(gradebook_csv(s, get_quiz(s, args.quiz), _now(), settings.grace_seconds), args.output)
+    _write(gradebook_csv(load_class(_database(settings), args.quiz, _now(), settings.grace_seconds)), args.output)
     return 0
 
 
 def _items(args: argparse.Namespace, settings: Settings) -> int:
-    from ..server.attempts import get_quiz
-    from ..server.reports import items_csv
+    from ..server.reports import items_csv, load_class
 
-    with _database(settings).write() as s:
-        _write(items_csv(s, get_quiz(s, args.quiz), _now(), settings.grace_seconds), args.output)
+    _write(items_csv(load_class(_database(settings), args.quiz, _now(), settings.grace_seconds)), args.output)
     return 0
 
 
