@@ -62,6 +62,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--book-url", metavar="URL",
                    help="the book page holding the graded quiz: sign-in links open it (pages are under book/ "
                         "in the built site, e.g. https://course.example.org/book/graded.html)")
+    p.add_argument("--forwarded-allow-ips", metavar="IPS", default=None,
+                   help="behind a reverse proxy: the proxies' addresses (comma-separated, or '*') whose "
+                        "X-Forwarded-For and X-Forwarded-Proto headers are trusted, so failed sign-ins are counted "
+                        "per real client (default: $FORWARDED_ALLOW_IPS, else 127.0.0.1)")
     p.add_argument("--access-log", action="store_true",
                    help="log every request (tokens in URLs are written as token=[redacted])")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=False,
@@ -213,6 +217,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     uvicorn.run("quizlib.server.app:app_from_env", factory=True, host=args.host, port=args.port,
                 workers=max(1, args.workers), access_log=args.access_log, log_level="info",
+                proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips,
                 log_config=uvicorn_log_config())
     return 0
 
