@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".installed"
-SYSTEM_PACKAGES = {"/usr/bin/chromium": ["chromium"], "/usr/bin/pdftotext": ["poppler-utils"]}  # browser + print tests
+SYSTEM_PACKAGES = {"/usr/bin/chromium": ["chromium"], "/usr/bin/pdftotext": ["poppler-utils"],  # browser + print tests
+                   "/usr/sbin/nginx": ["nginx-light"], "/usr/bin/sqlite3": ["sqlite3"]}  # the deployment guide's checks
 GIFT_PARSER = ["pygiftparser==1.1", "yattag>=1.15,<2"]
 AXE = "axe-core@^4.10"  # accessibility engine the browser tests inject (from the npm registry)
 GIFT_PEGJS = "gift-pegjs@^1.0.2"  # an independent GIFT parser the export/import tests read our GIFT with

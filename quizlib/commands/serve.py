@@ -62,6 +62,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--book-url", metavar="URL",
                    help="the book page holding the graded quiz: sign-in links open it (pages are under book/ "
                         "in the built site, e.g. https://course.example.org/book/graded.html)")
+    p.add_argument("--forwarded-allow-ips", metavar="IPS", default=None,
+                   help="behind a reverse proxy: the proxies' addresses (comma-separated, or '*') whose "
+                        "X-Forwarded-For and X-Forwarded-Proto headers are trusted, so failed sign-ins are counted "
+                        "per real client (default: $FORWARDED_ALLOW_IPS, else 127.0.0.1)")
     p.add_argument("--access-log", action="store_true",
                    help="log every request (tokens in URLs are written as token=[redacted])")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=False,
@@ -214,6 +218,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     listen.run(uvicorn.Config("quizlib.server.app:app_from_env", factory=True, host=args.host, port=args.port,
                               workers=max(1, args.workers), access_log=args.access_log, log_level="info",
+                              proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips,
                               log_config=uvicorn_log_config()))
     return 0
 
@@ -312,20 +317,16 @@ def _write(text: str, output: Path | None) -> None:
 
 
 def _gradebook(args: argparse.Namespace, settings: Settings) -> int:
-    from ..server.attempts import get_quiz
-    from ..server.reports import gradebook_csv
+    from ..server.reports import gradebook_csv, load_class
 
-    with _database(settings).write() as s:
-        _write(gradebook_csv(s, get_quiz(s, args.quiz), _now(), settings.grace_seconds), args.output)
+    _write(gradebook_csv(load_class(_database(settings), args.quiz, _now(), settings.grace_seconds)), args.output)
     return 0
 
 
 def _items(args: argparse.Namespace, settings: Settings) -> int:
-    from ..server.attempts import get_quiz
-    from ..server.reports import items_csv
+    from ..server.reports import items_csv, load_class
 
-    with _database(settings).write() as s:
-        _write(items_csv(s, get_quiz(s, args.quiz), _now(), settings.grace_seconds), args.output)
+    _write(items_csv(load_class(_database(settings), args.quiz, _now(), settings.grace_seconds)), args.output)
     return 0
 
 

@@ -135,25 +135,30 @@ def view_link(quiz_id: str = QuizId, db: Database = Depends(get_db), settings: S
 @router.get("/quizzes/{quiz_id}/attempts", summary="Every attempt at a quiz")
 def list_attempts(quiz_id: str = QuizId, db: Database = Depends(get_db), settings: Settings = Depends(get_settings),
                   now: datetime = Depends(server_now)) -> list[dict[str, Any]]:
-    with db.write() as s:  # write: attempts whose time ran out are submitted first
+    grace = settings.grace_seconds
+    with db.snapshot() as s:  # a read no writer waits for (see reports.load_class)
         quiz = rules.get_quiz(s, quiz_id)
+        content = rules.content_of(quiz)
         attempts = list(s.execute(select(Attempt).options(selectinload(Attempt.student))
                                   .where(Attempt.quiz_id == quiz_id).order_by(Attempt.student_pk, Attempt.number)).scalars())
-        rules.finalize_expired(attempts, quiz, now, settings.grace_seconds)
-        return [{
-            "id": a.id, "student_id": a.student.student_id, "name": a.student.name, "number": a.number,
-            "status": rules.status_of(a, now, settings.grace_seconds), "started_at": iso(a.started_at),
-            "deadline": iso(a.deadline_at), "saved_at": iso(a.saved_at), "submitted_at": iso(a.submitted_at),
-            "auto_submitted": a.auto_submitted, "score": a.score, "max_score": a.max_score,
-        } for a in attempts]
+        s.expunge_all()
+    overdue = [a for a in attempts if rules.is_expired(a, now, grace)]
+    for a in overdue:  # shown as submitted, exactly as the database will hold them...
+        rules.finalize(a, content, a.deadline_at or now, auto=True)
+    reports.submit_overdue(db, quiz_id, [a.student_pk for a in overdue], now, grace)  # ...once this short write is done
+    return [{
+        "id": a.id, "student_id": a.student.student_id, "name": a.student.name, "number": a.number,
+        "status": rules.status_of(a, now, grace), "started_at": iso(a.started_at),
+        "deadline": iso(a.deadline_at), "saved_at": iso(a.saved_at), "submitted_at": iso(a.submitted_at),
+        "auto_submitted": a.auto_submitted, "score": a.score, "max_score": a.max_score,
+    } for a in attempts]
 
 
 @router.get("/quizzes/{quiz_id}/gradebook.csv", summary="Gradebook CSV (best attempt per student)",
             response_class=PlainTextResponse)
 def gradebook(quiz_id: str = QuizId, db: Database = Depends(get_db), settings: Settings = Depends(get_settings),
               now: datetime = Depends(server_now)) -> PlainTextResponse:
-    with db.write() as s:
-        text = reports.gradebook_csv(s, rules.get_quiz(s, quiz_id), now, settings.grace_seconds)
+    text = reports.gradebook_csv(reports.load_class(db, quiz_id, now, settings.grace_seconds))
     return PlainTextResponse(text, media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{quiz_id}-gradebook.csv"'})
 
@@ -161,16 +166,14 @@ def gradebook(quiz_id: str = QuizId, db: Database = Depends(get_db), settings: S
 @router.get("/quizzes/{quiz_id}/items", summary="Item analysis, as quizlib stats computes it")
 def items(quiz_id: str = QuizId, db: Database = Depends(get_db), settings: Settings = Depends(get_settings),
           now: datetime = Depends(server_now)) -> dict[str, Any]:
-    with db.write() as s:
-        return reports.item_analysis(s, rules.get_quiz(s, quiz_id), now, settings.grace_seconds)
+    return reports.item_analysis(reports.load_class(db, quiz_id, now, settings.grace_seconds))
 
 
 @router.get("/quizzes/{quiz_id}/items.csv", summary="Item analysis as CSV (quizlib stats's columns)",
             response_class=PlainTextResponse)
 def items_csv(quiz_id: str = QuizId, db: Database = Depends(get_db), settings: Settings = Depends(get_settings),
               now: datetime = Depends(server_now)) -> PlainTextResponse:
-    with db.write() as s:
-        text = reports.items_csv(s, rules.get_quiz(s, quiz_id), now, settings.grace_seconds)
+    text = reports.items_csv(reports.load_class(db, quiz_id, now, settings.grace_seconds))
     return PlainTextResponse(text, media_type="text/csv; charset=utf-8")
 
 
@@ -178,8 +181,7 @@ def items_csv(quiz_id: str = QuizId, db: Database = Depends(get_db), settings: S
             response_class=HTMLResponse)
 def items_html(quiz_id: str = QuizId, db: Database = Depends(get_db), settings: Settings = Depends(get_settings),
                now: datetime = Depends(server_now)) -> HTMLResponse:
-    with db.write() as s:
-        html = reports.stats_html(s, rules.get_quiz(s, quiz_id), now, settings.grace_seconds)
+    html = reports.stats_html(reports.load_class(db, quiz_id, now, settings.grace_seconds))
     return HTMLResponse(html)
 
 
@@ -187,7 +189,6 @@ def items_html(quiz_id: str = QuizId, db: Database = Depends(get_db), settings: 
             response_class=HTMLResponse)
 def report(quiz_id: str = QuizId, db: Database = Depends(get_db), settings: Settings = Depends(get_settings),
            now: datetime = Depends(server_now)) -> HTMLResponse:
-    with db.write() as s:
-        html = reports.html_report(s, rules.get_quiz(s, quiz_id), now, settings.grace_seconds)
+    html = reports.html_report(reports.load_class(db, quiz_id, now, settings.grace_seconds))
     return HTMLResponse(html)
 

@@ -19,7 +19,6 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from urllib.parse import urlencode
 
-from . import attempts as rules
 from . import reports
 from .clock import server_now
 from .db import Database
@@ -47,38 +46,39 @@ def viewer(request: Request, quiz_id: str = QuizId, token: str = Query(default="
     return f"?{urlencode({'token': token})}" if token else ""
 
 
-def _render(db: Database, quiz_id: str, now: datetime, make: Callable[..., Response]) -> Response:
-    with db.write() as s:  # write: attempts whose time ran out are submitted first
-        return make(s, rules.get_quiz(s, quiz_id))
+def _render(db: Database, quiz_id: str, now: datetime, grace: float,
+            make: Callable[[reports.ClassSnapshot], Response]) -> Response:
+    """Read the class in a snapshot (no writer waits for it), then render with no transaction open."""
+    return make(reports.load_class(db, quiz_id, now, grace))
 
 
 @router.get("/{quiz_id}/report.html", response_class=HTMLResponse)
 def report(quiz_id: str = QuizId, link_query: str = Depends(viewer), db: Database = Depends(get_db),
            settings: Settings = Depends(get_settings), now: datetime = Depends(server_now)) -> Response:
-    return _render(db, quiz_id, now, lambda s, q: HTMLResponse(
-        reports.html_report(s, q, now, settings.grace_seconds, link_query), headers=_private()))
+    return _render(db, quiz_id, now, settings.grace_seconds, lambda snap: HTMLResponse(
+        reports.html_report(snap, link_query), headers=_private()))
 
 
 @router.get("/{quiz_id}/items.html", response_class=HTMLResponse)
 def items_html(quiz_id: str = QuizId, _: str = Depends(viewer), db: Database = Depends(get_db),
                settings: Settings = Depends(get_settings), now: datetime = Depends(server_now)) -> Response:
-    return _render(db, quiz_id, now, lambda s, q: HTMLResponse(
-        reports.stats_html(s, q, now, settings.grace_seconds), headers=_private()))
+    return _render(db, quiz_id, now, settings.grace_seconds, lambda snap: HTMLResponse(
+        reports.stats_html(snap), headers=_private()))
 
 
 @router.get("/{quiz_id}/gradebook.csv", response_class=PlainTextResponse)
 def gradebook(quiz_id: str = QuizId, _: str = Depends(viewer), db: Database = Depends(get_db),
               settings: Settings = Depends(get_settings), now: datetime = Depends(server_now)) -> Response:
-    return _render(db, quiz_id, now, lambda s, q: PlainTextResponse(
-        reports.gradebook_csv(s, q, now, settings.grace_seconds), media_type="text/csv; charset=utf-8",
+    return _render(db, quiz_id, now, settings.grace_seconds, lambda snap: PlainTextResponse(
+        reports.gradebook_csv(snap), media_type="text/csv; charset=utf-8",
         headers={**_private(), "Content-Disposition": f'attachment; filename="{quiz_id}-gradebook.csv"'}))
 
 
 @router.get("/{quiz_id}/items.csv", response_class=PlainTextResponse)
 def items_csv(quiz_id: str = QuizId, _: str = Depends(viewer), db: Database = Depends(get_db),
               settings: Settings = Depends(get_settings), now: datetime = Depends(server_now)) -> Response:
-    return _render(db, quiz_id, now, lambda s, q: PlainTextResponse(
-        reports.items_csv(s, q, now, settings.grace_seconds), media_type="text/csv; charset=utf-8",
+    return _render(db, quiz_id, now, settings.grace_seconds, lambda snap: PlainTextResponse(
+        reports.items_csv(snap), media_type="text/csv; charset=utf-8",
         headers={**_private(), "Content-Disposition": f'attachment; filename="{quiz_id}-items.csv"'}))
 
 

@@ -7,7 +7,14 @@ with ``BEGIN IMMEDIATE`` so concurrent writers (threads, or the processes of
 ``--workers N``) never fail with "database is locked" when a read transaction
 later tries to write. In front of SQLite's lock, a kernel lock on a side file
 (``<db>.writelock``, see :class:`_SQLiteWriterLock`) queues writers across
-threads and processes without the busy handler's sleeps.
+threads and processes without the busy handler's sleeps. That lock is a file lock,
+so it queues the processes of *one host*: SQLite is a one-machine database. Several
+hosts share one PostgreSQL, whose row locks and MVCC need no such lock.
+
+Long reads (the instructor's reports) use :meth:`Database.snapshot`: a read-only
+transaction that sees one consistent state and never takes the writer lock, so a
+report being built never delays a student's autosave (SQLite WAL readers do not
+block the writer; PostgreSQL's REPEATABLE READ reads an MVCC snapshot).
 """
 
 from __future__ import annotations
@@ -97,8 +104,16 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a snapshot session is read-only: write in Database.write() instead")
+
+
 class _SQLiteWriterLock:
-    """One writer at a time across threads *and* processes, queued by the kernel.
+    """One writer at a time across threads *and* processes of one host, queued by the kernel.
+
+    ``flock`` is local to a machine (and unreliable on network file systems), which is
+    one reason a SQLite database belongs to one host; several hosts need PostgreSQL.
 
     SQLite's own busy handler polls with sleeps of up to 100 ms, so with several
     server processes a writer often sleeps long after the lock was freed. A
@@ -139,6 +154,11 @@ class Database:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False)
+        # SQLite: a deferred BEGIN; in WAL mode the first read fixes the snapshot the transaction sees.
+        snap = self.engine if self.is_sqlite else self.engine.execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        self._snapshot = sessionmaker(snap, expire_on_commit=False, autoflush=False)
+        event.listen(self._snapshot, "before_flush", _refuse_flush)
         path = make_url(self.url).database if self.is_sqlite else None
         on_disk = path not in (None, "", ":memory:")
         self._write_lock = _SQLiteWriterLock(str(Path(path).expanduser().resolve()) if on_disk else None) if self.is_sqlite else None
@@ -154,6 +174,20 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         with self._read() as session:
+            yield session
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read-only transaction over one consistent state of the database, for reads that take a while.
+
+        Every query in the block sees the same snapshot (several queries of one report agree with
+        each other) and no writer waits for it: on SQLite it is a WAL reader, outside the writer
+        lock; on PostgreSQL a ``REPEATABLE READ READ ONLY`` transaction. Nothing is ever written:
+        the session does not autoflush and refuses to flush, and its transaction is rolled back
+        when the block ends. The objects read stay usable after it (closing detaches them
+        without expiring them).
+        """
+        with self._snapshot() as session:
             yield session
 
     @contextmanager

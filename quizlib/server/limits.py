@@ -72,9 +72,9 @@ class RateLimiter:
     one atomic upsert (``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``, the same
     statement on PostgreSQL and SQLite, written once as SQL text because it runs on
     every request), so concurrent requests from several
-    processes never both take the last request: per-process buckets let ``N``
-    workers give a token ``N`` times its allowance, and a later issue runs several
-    hosts on one PostgreSQL.
+    processes never both take the last request: per-process buckets would let ``N``
+    workers give a token ``N`` times its allowance, and several hosts share one
+    PostgreSQL (``tests/test_server_multiprocess.py`` counts requests to two servers).
 
     A refused request also costs its request (the bucket may go down to -1), so a
     client that retries at once waits at most one request's worth longer; that keeps

@@ -6,8 +6,20 @@ counted attempts, so a quiz run in the service and the same answers graded
 offline give the same files.
 
 Each student counts with their best submitted attempt (highest score; the
-earlier one on a tie). Attempts whose time ran out are submitted with their
-autosaved answers first, so the gradebook never misses work a student saved.
+earlier one on a tie). Attempts whose time ran out count as submitted with their
+autosaved answers, so the gradebook never misses work a student saved.
+
+Reports never block students' writes. :func:`load_class` reads everything a report
+needs in one read-only snapshot (:meth:`.db.Database.snapshot`: a SQLite WAL reader,
+a PostgreSQL ``REPEATABLE READ`` transaction), outside the writer lock, and the
+reports are then rendered (plots, HTML) from that :class:`ClassSnapshot` with no
+transaction open at all. An expired attempt is submitted *in memory* in the
+snapshot, by the same :func:`.attempts.finalize` that submits it in the database:
+its answers cannot change after the deadline and its submission time is the
+deadline, so the result is the one the database will hold. It is then submitted in
+the database too, in short writes for just those students (as the old single write
+transaction did, so the LMS outbox still gets its score and a later report need not
+grade it again).
 """
 
 from __future__ import annotations
@@ -29,13 +41,18 @@ from sqlalchemy.orm import Session
 from ..markdown import render_block
 from ..models import MultipleChoice, Numeric, QuestionBase, ShortAnswer, SingleChoice, TrueFalse
 from .answers import to_bank_response
-from .attempts import content_of, finalize_expired, form_of, status_of
+from .attempts import (content_of, finalize, finalize_expired, form_of, get_quiz, is_expired, lock_student,
+                       status_of, student_attempts)
 from .clock import iso
+from .db import Database
 from .models import Attempt, Quiz, Student
-from .quizzes import banks_of
+from .quizzes import QuizContent, banks_of
 from .student_forms import question_ref
 
 _env = Environment(loader=PackageLoader("quizlib.server", "templates"), autoescape=select_autoescape(["html"]))
+
+OVERDUE_PER_WRITE = 32
+"""Students whose expired attempts one short write submits: each write holds the writer lock only briefly."""
 
 
 @dataclass
@@ -45,20 +62,78 @@ class Row:
     attempts: int
 
 
-def class_rows(session: Session, quiz: Quiz, now: datetime, grace: float) -> list[Row]:
-    """Every roster student with their counted attempt (None if they submitted nothing)."""
+@dataclass(frozen=True)
+class ClassSnapshot:
+    """A quiz's class as one consistent read saw it: everything the reports are computed from.
+
+    The ORM objects in it are detached from any session, so rendering can take its time
+    without holding a transaction (let alone the writer lock).
+    """
+
+    quiz: Quiz
+    """Detached; its deferred ``content`` is not loaded: use :attr:`content`."""
+    content: QuizContent
+    rows: list[Row]
+    now: datetime
+    grace: float
+    overdue: tuple[int, ...]
+    """Students (primary keys) whose expired attempts were submitted in memory in this snapshot."""
+
+
+def read_class(session: Session, quiz_id: str, now: datetime, grace: float) -> ClassSnapshot:
+    """Every roster student with their counted attempt (None if they submitted nothing), from ``session``.
+
+    Nothing is written: the objects are detached before any expired attempt is submitted in memory.
+    """
+    quiz = get_quiz(session, quiz_id)
+    content = content_of(quiz)
     attempts = list(session.execute(select(Attempt).where(Attempt.quiz_id == quiz.id)).scalars())
-    finalize_expired(attempts, quiz, now, grace)
+    students = list(session.execute(select(Student).order_by(Student.student_id)).scalars())
+    session.expunge_all()  # from here on, no change can reach the database
+    overdue = sorted({a.student_pk for a in attempts if is_expired(a, now, grace)})
+    for a in attempts:  # as attempts.finalize_expired does, on the detached copies
+        if is_expired(a, now, grace):
+            finalize(a, content, a.deadline_at or now, auto=True)
     by_student: dict[int, list[Attempt]] = defaultdict(list)
     for a in attempts:
         by_student[a.student_pk].append(a)
     rows = []
-    for student in session.execute(select(Student).order_by(Student.student_id)).scalars():
+    for student in students:
         mine = by_student.get(student.id, [])
         done = [a for a in mine if a.submitted_at is not None]
         best = max(done, key=lambda a: (a.score or 0.0, -a.number), default=None)
         rows.append(Row(student, best, len(mine)))
-    return rows
+    return ClassSnapshot(quiz, content, rows, now, grace, tuple(overdue))
+
+
+def submit_overdue(db: Database, quiz_id: str, student_pks: tuple[int, ...] | list[int], now: datetime,
+                   grace: float) -> int:
+    """Submit, in the database, the expired attempts of these students (short writes, a few students each).
+
+    Each student's row is locked first, as every student request does, so a student's own
+    request finalising the same attempt at the same moment is applied before or after, never
+    twice; :func:`.attempts.finalize_expired` re-checks under the lock. Returns how many.
+    """
+    done = 0
+    pks = sorted(set(student_pks))  # one lock order for every caller: no deadlock between two reports
+    for i in range(0, len(pks), OVERDUE_PER_WRITE):
+        with db.write() as s:
+            quiz = s.get(Quiz, quiz_id)
+            if quiz is None:
+                return done
+            for pk in pks[i:i + OVERDUE_PER_WRITE]:
+                lock_student(s, pk)
+                done += finalize_expired(student_attempts(s, quiz_id, pk), quiz, now, grace)
+    return done
+
+
+def load_class(db: Database, quiz_id: str, now: datetime, grace: float) -> ClassSnapshot:
+    """Read the class in a snapshot, then persist the submissions of expired attempts it found."""
+    with db.snapshot() as s:
+        snap = read_class(s, quiz_id, now, grace)
+    if snap.overdue:
+        submit_overdue(db, quiz_id, snap.overdue, now, grace)
+    return snap
 
 
 def _fmt(x: float | None) -> str:
@@ -78,14 +153,14 @@ def _code(question: QuestionBase, response: Any) -> int:
     return -1
 
 
-def class_results(quiz: Quiz, rows: list[Row]) -> Any:
+def class_results(snap: ClassSnapshot) -> Any:
     """The counted attempts as :class:`quizlib.grade.classbook.ClassResults`, so the gradebook and the item
     analysis are computed by exactly the code behind ``quizlib grade`` and ``quizlib stats``."""
     from ..grade.classbook import ClassResults
     from ..grade.compiled import CompiledQuestion
     from ..grade.course import Item
 
-    content = content_of(quiz)
+    content, rows = snap.content, snap.rows
     banks = {b.id: b for b in banks_of(content)}
     gids = list(content.questions)
     col = {g: j for j, g in enumerate(gids)}
@@ -108,36 +183,35 @@ def class_results(quiz: Quiz, rows: list[Row]) -> Any:
     return ClassResults.from_arrays([r.student.student_id for r in counted], items, fraction, points, codes)
 
 
-def gradebook_csv(session: Session, quiz: Quiz, now: datetime, grace: float) -> str:
+def gradebook_csv(snap: ClassSnapshot) -> str:
     """The gradebook in ``quizlib grade``'s format (student, score, max, percent, then per-section and
     per-objective score and max), written by the same code, plus a row with empty cells for every
     roster student who submitted nothing (so a missing submission is never mistaken for a zero)."""
     from ..grade.outputs import gradebook_header, gradebook_rows
 
-    rows = class_rows(session, quiz, now, grace)
-    results = class_results(quiz, rows)
+    results = class_results(snap)
     header = gradebook_header(results)
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(header)
     w.writerows(gradebook_rows(results))
-    for row in rows:
+    for row in snap.rows:
         if row.attempt is None:
             w.writerow([row.student.student_id] + [""] * (len(header) - 1))
     return out.getvalue()
 
 
-def analysis(session: Session, quiz: Quiz, now: datetime, grace: float) -> Any:
+def analysis(snap: ClassSnapshot) -> Any:
     """:func:`quizlib.stats.analysis.analyse` of the counted attempts."""
     from ..stats.analysis import analyse
 
-    return analyse(class_results(quiz, class_rows(session, quiz, now, grace)))
+    return analyse(class_results(snap))
 
 
-def item_analysis(session: Session, quiz: Quiz, now: datetime, grace: float) -> dict[str, Any]:
+def item_analysis(snap: ClassSnapshot) -> dict[str, Any]:
     """Per question (facility, SD, discrimination, efficiency, weight, upper-lower index, options, review
     flags) and per test (mean, SD, Cronbach's alpha...), as ``quizlib stats`` computes them."""
-    a = analysis(session, quiz, now, grace)
+    a = analysis(snap)
     return {"test": asdict(a.test), "items": [asdict(s) for s in a.items], "definitions": _definitions()}
 
 
@@ -147,24 +221,24 @@ def _definitions() -> dict[str, str]:
     return dict(DEFINITIONS)
 
 
-def items_csv(session: Session, quiz: Quiz, now: datetime, grace: float) -> str:
+def items_csv(snap: ClassSnapshot) -> str:
     """``quizlib stats``'s per-item CSV, written by its own writer."""
     from ..stats.report import write_item_csv
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "items.csv"
-        write_item_csv(path, analysis(session, quiz, now, grace))
+        write_item_csv(path, analysis(snap))
         return path.read_text(encoding="utf-8")
 
 
-def stats_html(session: Session, quiz: Quiz, now: datetime, grace: float) -> str:
+def stats_html(snap: ClassSnapshot) -> str:
     """``quizlib stats``'s HTML report (with its plots) for this quiz."""
     from ..stats.report import stats_html as render
 
-    return render(analysis(session, quiz, now, grace), title=f"{quiz.title}: item analysis")
+    return render(analysis(snap), title=f"{snap.quiz.title}: item analysis")
 
 
-def html_report(session: Session, quiz: Quiz, now: datetime, grace: float, link_query: str = "") -> str:
+def html_report(snap: ClassSnapshot, link_query: str = "") -> str:
     """The instructor's page: scores, item analysis, and the most common typed answers.
 
     ``link_query`` (``?token=...`` for a view link) is appended to the links to the other reports.
@@ -172,9 +246,8 @@ def html_report(session: Session, quiz: Quiz, now: datetime, grace: float, link_
     Jinja2's autoescape; only the bank's own prompts, rendered by
     :mod:`quizlib.markdown` (which escapes raw HTML), are inserted as markup.
     """
-    rows = class_rows(session, quiz, now, grace)
-    items = [asdict(s) for s in analysis(session, quiz, now, grace).items]
-    content = content_of(quiz)
+    quiz, rows, content, now, grace = snap.quiz, snap.rows, snap.content, snap.now, snap.grace
+    items = [asdict(s) for s in analysis(snap).items]
     typed: dict[str, Counter[str]] = defaultdict(Counter)
     for row in rows:
         a = row.attempt
