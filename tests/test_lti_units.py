@@ -367,6 +367,7 @@ def test_signed_launches_with_odd_claim_values_never_500(lti_service: Service, c
 @pytest.mark.parametrize("changes", [
     {"sub": "u\x00"}, {"sub": "\ud800"}, {claims.RESOURCE_LINK: {"id": "rl\x00"}}, {claims.CONTEXT: {"id": "\udfff"}},
     {claims.CUSTOM: {"quiz_id": "q1\x00"}}, {"name": "Ann\x00"},
+    {claims.MESSAGE_TYPE: "\ud800"},  # found by the property test above: the refusal page echoed it and failed to encode
 ])
 def test_text_no_database_keeps_is_refused_or_cleaned_not_a_500(lti_service: Service, changes: dict[str, Any]) -> None:
     """PostgreSQL refuses NUL in text and UTF-8 has no lone surrogates: a signed launch carrying them gets a page."""

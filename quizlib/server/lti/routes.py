@@ -54,7 +54,11 @@ MAX_FORM = 128 * 1024
 
 
 def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    return HTMLResponse(_env.get_template(template).render(**context), status_code=status, headers=_NO_STORE)
+    # A refusal may echo what the platform sent (a message type, an id); a lone surrogate there cannot be
+    # encoded as UTF-8, and the page must still be sent, so such characters become U+FFFD.
+    html = _env.get_template(template).render(**context)
+    body = html.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return HTMLResponse(body, status_code=status, headers=_NO_STORE)
 
 
 def refusal(exc: LtiError) -> HTMLResponse:
