@@ -40,6 +40,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from _load_client import answer_for  # noqa: E402  (the load benchmark's students answer the same way)
 from _machine import machine  # noqa: E402
 
 from quizlib.loader import load_bank  # noqa: E402
@@ -68,24 +69,6 @@ class Result:
     def pct(self, p: float) -> float:
         xs = sorted(self.latencies)
         return xs[min(len(xs) - 1, int(p * len(xs)))] * 1000 if xs else float("nan")
-
-
-def answer_for(q: dict, step: int):  # type: ignore[no-untyped-def]
-    """A plausible answer that changes as the student works (every kind of question)."""
-    kind = q["type"]
-    if kind == "single":
-        return q["options"][step % len(q["options"])]["id"]
-    if kind == "multiple":
-        return [o["id"] for o in q["options"][: 1 + step % len(q["options"])]]
-    if kind == "true_false":
-        return step % 2 == 0
-    if kind == "short":
-        return f"answer draft {step}"
-    if kind == "numeric":
-        return 1900 + step
-    if kind == "matching":
-        return {left["id"]: q["right"][(i + step) % len(q["right"])]["id"] for i, left in enumerate(q["left"])}
-    return [i["id"] for i in q["items"]][::-1 if step % 2 else 1]
 
 
 def reset_postgres(url: str) -> None:

@@ -28,6 +28,7 @@ from quizlib.lint.audit import audit_json
 from quizlib.models import QUESTION_TYPES
 
 from .conftest import ROOT
+from .course import strings
 
 BOOK = ROOT / "book"
 PRACTICE = sorted((ROOT / "quizzes").glob("*/*.yml"))
@@ -61,17 +62,7 @@ def one(review_id: str) -> tuple[Path, dict, dict]:
 
 def text_of(q: dict) -> str:
     """Everything a student or a reviewer reads in a question, as one string."""
-    return " ".join(str(v) for v in _strings(q))
-
-
-def _strings(node) -> list[str]:
-    if isinstance(node, str):
-        return [node]
-    if isinstance(node, dict):
-        return [s for v in node.values() for s in _strings(v)]
-    if isinstance(node, list):
-        return [s for v in node for s in _strings(v)]
-    return []
+    return " ".join(str(v) for v in strings(q))
 
 
 def flat(text: str) -> str:

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from .conftest import ROOT
+from .course import CITE
 
 BOOK = ROOT / "book"
 SECTIONS = sorted(BOOK.glob("[0-9][0-9]-*/[0-9][0-9]-*.md"))
@@ -238,7 +239,6 @@ def test_timeline_is_dated_and_sorted_by_full_date():
 
 BIB = ROOT / "references.bib"
 #: A citation role with its keys: {cite}`a`, {cite:t}`a`, {cite:p}`a,b` (sphinxcontrib-bibtex's roles).
-CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
 READING_ENTRY = re.compile(r"^- \{cite:t\}`([^`,]+)`")
 
 

@@ -11,21 +11,13 @@ import pytest
 import yaml
 
 from .conftest import ROOT
+from .course import strings
 
 BOOK = ROOT / "book"
 CHAPTERS = ["10-economics", "11-technology", "12-challenges"]
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 
-def _strings(node):
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for v in node.values():
-            yield from _strings(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _strings(v)
 
 
 def chapter_texts() -> list[tuple[str, str]]:
@@ -37,8 +29,8 @@ def chapter_texts() -> list[tuple[str, str]]:
         for folder in ("quizzes", "pools"):
             for path in sorted((ROOT / folder / chapter).glob("*.yml")):
                 bank = yaml.safe_load(path.read_text())
-                out += [(f"{path.name}:objectives", " ".join(_strings(bank["objectives"])))]
-                out += [(f"{path.name}:{q['id']}", " ".join(_strings(q))) for q in bank["questions"]]
+                out += [(f"{path.name}:objectives", " ".join(strings(bank["objectives"])))]
+                out += [(f"{path.name}:{q['id']}", " ".join(strings(q))) for q in bank["questions"]]
     return out
 
 

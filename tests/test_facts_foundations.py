@@ -11,6 +11,7 @@ import re
 import yaml
 
 from .conftest import ROOT
+from .course import strings
 
 BOOK = ROOT / "book"
 QUIZZES = ROOT / "quizzes"
@@ -34,19 +35,10 @@ def bank_texts() -> list[tuple[str, str]]:
     for folder in (QUIZZES, ROOT / "pools"):
         for path in sorted(folder.glob("*/*.yml")):
             for q in yaml.safe_load(path.read_text())["questions"]:
-                out.append((q["id"], " ".join(str(v) for v in _strings(q))))
+                out.append((q["id"], " ".join(str(v) for v in strings(q))))
     return out
 
 
-def _strings(node):
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for v in node.values():
-            yield from _strings(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _strings(v)
 
 
 def test_medieval_envoys_were_mostly_clerics_and_lawyers():

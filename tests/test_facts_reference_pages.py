@@ -9,21 +9,12 @@ import re
 import yaml
 
 from .conftest import ROOT
+from .course import CITE, strings
 
 BOOK = ROOT / "book"
 BANK_DIRS = [ROOT / "quizzes", ROOT / "pools"]
-CITE = re.compile(r"\{cite(?::[tp])?\}`([^`]+)`")
 
 
-def _strings(node):
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for v in node.values():
-            yield from _strings(v)
-    elif isinstance(node, list):
-        for v in node:
-            yield from _strings(v)
 
 
 def course_texts() -> list[tuple[str, str]]:
@@ -32,7 +23,7 @@ def course_texts() -> list[tuple[str, str]]:
     for folder in BANK_DIRS:
         for path in sorted(folder.rglob("*.yml")):
             for q in yaml.safe_load(path.read_text())["questions"]:
-                out.append((f"{path.relative_to(ROOT)}:{q['id']}", " ".join(_strings(q))))
+                out.append((f"{path.relative_to(ROOT)}:{q['id']}", " ".join(strings(q))))
     return out
 
 
