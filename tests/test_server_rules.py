@@ -19,7 +19,7 @@ import json
 from typing import Any, Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -193,6 +193,7 @@ ANY_TEXT = st.lists(st.one_of(st.sampled_from(["\x00", "\ud800", "\udfff", "\x1f
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=ANY_TEXT, title=ANY_TEXT, answer=ANY_TEXT)
+@example(name="", title="", answer="\ud800\udfff")  # a surrogate pair: valid JSON text, read back as U+103FF
 def test_any_text_in_any_field_is_stored_and_read_back_or_refused(text_service: Service, name: str, title: str,
                                                                    answer: str) -> None:
     svc, ih = text_service, text_service.instructor()
@@ -216,8 +217,11 @@ def test_any_text_in_any_field_is_stored_and_read_back_or_refused(text_service: 
     assert r.status_code in (200, 422), r.text
     back = svc.client.get(f"/api/v1/attempts/{attempt['id']}", headers=h)
     assert back.status_code == 200
-    if r.status_code == 200 and answer.strip():
-        assert back.json()["answers"][short] == answer
+    # What the client sent is the text JSON means: an escaped surrogate pair such as \ud800\udfff is one
+    # character (U+103FF, RFC 8259 section 7), not two lone surrogates.
+    sent = json.loads(json.dumps(answer))
+    if r.status_code == 200 and sent.strip():
+        assert back.json()["answers"][short] == sent
     assert svc.client.get("/api/v1/instructor/quizzes/quiz/report.html", headers=ih).status_code == 200
 
 
